@@ -1,0 +1,1 @@
+"""Command line: argument parsing and output only; the work is in the library."""

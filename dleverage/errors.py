@@ -1,0 +1,61 @@
+"""Exceptions and warnings raised by dleverage.
+
+Every error derives from :class:`DleverageError`, which is a :class:`ValueError`, so
+``except ValueError`` still catches them. The command line turns any
+:class:`DleverageError` into a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DleverageError",
+    "DleverageWarning",
+    "IncompleteOutputError",
+    "InvalidInputError",
+    "InvalidRidgeError",
+    "NonFiniteInputError",
+    "OutputExistsError",
+    "UnsupportedDtypeError",
+]
+
+
+class DleverageError(ValueError):
+    """Base class of all errors that dleverage raises on invalid input or state."""
+
+
+class InvalidInputError(DleverageError):
+    """The input matrix has the wrong shape, type or layout, or cannot be opened."""
+
+
+class UnsupportedDtypeError(InvalidInputError):
+    """The input dtype is not a real numeric or boolean dtype."""
+
+
+class NonFiniteInputError(InvalidInputError):
+    """The input matrix contains NaN or infinity.
+
+    Attributes
+    ----------
+    row : int
+        Index of the first row that holds a non-finite value.
+    """
+
+    def __init__(self, message: str, row: int) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+class InvalidRidgeError(DleverageError):
+    """The ``ridge`` argument cannot be parsed or is out of range for the data."""
+
+
+class OutputExistsError(DleverageError):
+    """The output path exists already and overwriting was not requested."""
+
+
+class IncompleteOutputError(DleverageError):
+    """A stored result is missing its completion marker or some of its arrays."""
+
+
+class DleverageWarning(UserWarning):
+    """Warning about a result that is valid but may not be what the caller expects."""
