@@ -183,7 +183,9 @@ def leverage_scores(
         Score [1, X] instead of X.
     rcond : float, optional
         Singular values below ``rcond * s_max`` count as zero when lambda = 0.
-        Default ``max(n, d) * eps``, as :func:`numpy.linalg.matrix_rank`.
+        Default ``max(n, d) * eps``, as :func:`numpy.linalg.matrix_rank`. The Gram
+        method raises it to at least ``sqrt(d * eps)``, the finest cutoff its
+        squared singular values resolve.
     split_every : int, default=8
         Fan-in of the pass-1 tree reduction.
     progress : bool, default=False

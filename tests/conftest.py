@@ -35,7 +35,7 @@ def cluster():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         memory_limit="2GiB",
     ) as local_cluster:
         yield local_cluster

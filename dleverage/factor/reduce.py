@@ -22,6 +22,7 @@ from dleverage.errors import InvalidInputError, NonFiniteInputError
 from dleverage.factor.factor import (
     Factor,
     build_factor,
+    default_rcond,
     positive_diagonal,
 )
 from dleverage.factor.kernels import (
@@ -35,7 +36,7 @@ from dleverage.factor.kernels import (
 from dleverage.factor.ridge import RidgeSpec, parse_ridge, resolve_ridge
 from dleverage.factor.tree import DEFAULT_SPLIT_EVERY, reduce_blocks
 
-__all__ = ["GRAM_ACCURACY", "MethodChoice", "factorize", "gram_is_safe"]
+__all__ = ["GRAM_ACCURACY", "MethodChoice", "factorize", "gram_is_safe", "gram_rcond"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,16 @@ def _penalty(n_columns: int, intercept: bool) -> np.ndarray:
     if intercept:
         diagonal[0] = 0.0
     return np.diag(diagonal)
+
+
+def gram_rcond(n_columns: int) -> float:
+    """Return the smallest meaningful relative singular-value cutoff of the Gram path.
+
+    Eigenvalues of a computed Z^T Z carry absolute errors of about
+    ``p * eps * s_max^2``, so singular values taken as their square roots are only
+    resolved down to ``sqrt(p * eps) * s_max``.
+    """
+    return float(np.sqrt(n_columns * np.finfo(np.float64).eps))
 
 
 def _gram_condition(gram: np.ndarray, lam: float, intercept: bool) -> float:
@@ -224,6 +235,9 @@ def factorize(
         )
     regularized = _cholesky_or_none(pass1.gram, lam, intercept)
     absolute = RidgeSpec("absolute", lam, spec.text)
+    floor = gram_rcond(p)
+    if rcond is None or rcond < floor:
+        rcond = max(floor, default_rcond(pass1.n_samples, p))
     factor = build_factor(
         pass1.r_data,
         n_samples=pass1.n_samples,
