@@ -9,6 +9,7 @@ from typing import Any
 from dleverage.cli._common import add_cluster_options, emit, split_component
 from dleverage.client import cluster_client
 from dleverage.io.matrix import open_matrix
+from dleverage.io.output import check_output_location
 from dleverage.scores import LeverageResult, leverage_scores
 
 __all__ = ["add_parser", "run", "summary_lines", "summary_payload"]
@@ -97,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``dleverage score``."""
     path, component = split_component(args.input)
     progress = not (args.no_progress or args.json)
+    check_output_location(args.out, overwrite=args.overwrite)
     with cluster_client(
         args.scheduler,
         n_workers=args.workers,

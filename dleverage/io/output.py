@@ -36,6 +36,7 @@ from dleverage.io.urls import is_local, local_path, redact_url
 
 __all__ = [
     "FORMAT",
+    "check_output_location",
     "factor_from_group",
     "factor_metadata",
     "open_store",
@@ -156,6 +157,45 @@ def _write_group(
     group.attrs["dleverage"] = {**metadata, "complete": True}
 
 
+def check_output_location(
+    path: str | os.PathLike[str], *, overwrite: bool = False
+) -> str:
+    """Check that a new store may be written at a local ``path``; return it absolute.
+
+    Call it before any computation so that a run fails before doing work.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``path`` exists and ``overwrite`` is False, or it is not a dleverage
+        store (which is never replaced).
+    InvalidInputError
+        If the parent folder does not exist.
+    """
+    location = os.fspath(path)
+    if not is_local(location):
+        return location
+    target = local_path(location)
+    if os.path.exists(target):
+        if not overwrite:
+            raise OutputExistsError(
+                f"The output {target!r} exists already. Choose another path or pass "
+                "overwrite=True (--overwrite) to replace it."
+            )
+        if not _is_dleverage_store(target):
+            raise OutputExistsError(
+                f"The output {target!r} exists and is not a dleverage store, so it "
+                "is not replaced. Choose another path."
+            )
+    parent = os.path.dirname(target)
+    if not os.path.isdir(parent):
+        raise InvalidInputError(
+            f"The parent folder {parent!r} of the output does not exist. Create it "
+            "first."
+        )
+    return target
+
+
 def write_scores_store(
     path: str | os.PathLike[str],
     scores: da.Array,
@@ -199,24 +239,8 @@ def write_scores_store(
         # attrs, written last, tells a finished store from a failed one.
         _write_group(location, scores, factor, attrs, progress=progress)
         return redact_url(location)
-    target = local_path(location)
-    if os.path.exists(target):
-        if not overwrite:
-            raise OutputExistsError(
-                f"The output {target!r} exists already. Choose another path or pass "
-                "overwrite=True (--overwrite) to replace it."
-            )
-        if not _is_dleverage_store(target):
-            raise OutputExistsError(
-                f"The output {target!r} exists and is not a dleverage store, so it "
-                "is not replaced. Choose another path."
-            )
+    target = check_output_location(location, overwrite=overwrite)
     parent = os.path.dirname(target)
-    if not os.path.isdir(parent):
-        raise InvalidInputError(
-            f"The parent folder {parent!r} of the output does not exist. Create it "
-            "first."
-        )
     temporary = os.path.join(
         parent, f".{os.path.basename(target)}.tmp-{uuid.uuid4().hex[:12]}"
     )

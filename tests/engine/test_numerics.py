@@ -17,8 +17,9 @@ METHODS = ["tsqr", "gram", "auto"]
 
 
 def _scores(x, **kwargs):
-    result = dl.leverage_scores(dl.open_matrix(x, chunks=kwargs.pop("chunks", 97)),
-                                **kwargs)
+    result = dl.leverage_scores(
+        dl.open_matrix(x, chunks=kwargs.pop("chunks", 97)), **kwargs
+    )
     return result, result.compute()
 
 
@@ -164,8 +165,10 @@ def test_single_row_and_wide_block(rng):
     "dtype", ["float16", "float32", "int8", "int32", "int64", "uint8", "bool"]
 )
 def test_dtypes_are_computed_in_float64(rng, dtype):
-    raw = rng.integers(0, 3, size=(400, 6)) if dtype != "bool" else (
-        rng.random((400, 6)) > 0.5
+    raw = (
+        rng.integers(0, 3, size=(400, 6))
+        if dtype != "bool"
+        else (rng.random((400, 6)) > 0.5)
     )
     x = np.asarray(raw).astype(dtype)
     result, scores = _scores(x, ridge=0.5)
