@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import shutil
+import time
 import uuid
 from typing import Any
 
@@ -248,10 +249,31 @@ def write_scores_store(
         _write_group(temporary, scores, factor, attrs, progress=progress)
         _replace(temporary, target)
     except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
+        _discard(temporary)
         raise
     logger.info("wrote %s (%d rows)", target, factor.n_samples)
     return target
+
+
+def _discard(temporary: str, *, quiet_seconds: float = 1.0, timeout: float = 60.0) -> None:
+    """Remove a failed run's temporary store, also what in-flight tasks write later.
+
+    When one block fails, Dask raises at once while tasks already running on other
+    threads or workers go on and may write their chunk after a first removal. The
+    folder counts as gone once it has stayed absent for ``quiet_seconds``.
+    """
+    deadline = time.monotonic() + timeout
+    absent_since: float | None = None
+    while time.monotonic() < deadline:
+        if os.path.exists(temporary):
+            shutil.rmtree(temporary, ignore_errors=True)
+            absent_since = None
+        elif absent_since is None:
+            absent_since = time.monotonic()
+        elif time.monotonic() - absent_since >= quiet_seconds:
+            return
+        time.sleep(0.05)
+    logger.error("could not remove the temporary store %s of a failed run", temporary)
 
 
 def _replace(temporary: str, target: str) -> None:
