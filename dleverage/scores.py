@@ -178,7 +178,7 @@ def leverage_scores(
         ``"tsqr"``: R-only tall-skinny QR tree. ``"gram"``: float64 Gram sum and
         Cholesky, about twice as fast with a squared condition number. ``"auto"``:
         Gram when its condition number allows about 1e-8 relative accuracy,
-        otherwise TSQR; ``result.factor.method_reason`` says which and why.
+        otherwise TSQR. ``result.factor.method_reason`` records which and why.
     intercept : bool, default=False
         Score [1, X] instead of X.
     rcond : float, optional

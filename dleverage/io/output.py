@@ -121,6 +121,14 @@ def factor_from_group(group: zarr.Group) -> Factor:
     )
 
 
+def _node_exists(location: str) -> bool:
+    try:
+        zarr.open(store=location, mode="r")
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
 def _is_dleverage_store(path: str) -> bool:
     try:
         group = zarr.open_group(path, mode="r")
@@ -174,22 +182,23 @@ def check_output_location(
         If the parent folder does not exist.
     """
     location = os.fspath(path)
-    if not is_local(location):
-        return location
-    target = local_path(location)
-    if os.path.exists(target):
+    local = is_local(location)
+    target = local_path(location) if local else location
+    shown = target if local else redact_url(location)
+    exists = os.path.exists(target) if local else _node_exists(location)
+    if exists:
         if not overwrite:
             raise OutputExistsError(
-                f"The output {target!r} exists already. Choose another path or pass "
+                f"The output {shown!r} exists already. Choose another path or pass "
                 "overwrite=True (--overwrite) to replace it."
             )
         if not _is_dleverage_store(target):
             raise OutputExistsError(
-                f"The output {target!r} exists and is not a dleverage store, so it "
+                f"The output {shown!r} exists and is not a dleverage store, so it "
                 "is not replaced. Choose another path."
             )
     parent = os.path.dirname(target)
-    if not os.path.isdir(parent):
+    if local and not os.path.isdir(parent):
         raise InvalidInputError(
             f"The parent folder {parent!r} of the output does not exist. Create it "
             "first."
@@ -236,8 +245,9 @@ def write_scores_store(
         **metadata,
     }
     if not is_local(location):
-        # NOTE: remote stores are written in place; only the completion marker in
-        # attrs, written last, tells a finished store from a failed one.
+        check_output_location(location, overwrite=overwrite)
+        # NOTE: remote stores are written in place. Only the completion marker in
+        # attrs, written last, distinguishes a finished store from a failed one.
         _write_group(location, scores, factor, attrs, progress=progress)
         return redact_url(location)
     target = check_output_location(location, overwrite=overwrite)
@@ -255,7 +265,9 @@ def write_scores_store(
     return target
 
 
-def _discard(temporary: str, *, quiet_seconds: float = 1.0, timeout: float = 60.0) -> None:
+def _discard(
+    temporary: str, *, quiet_seconds: float = 1.0, timeout: float = 60.0
+) -> None:
     """Remove a failed run's temporary store, also what in-flight tasks write later.
 
     When one block fails, Dask raises at once while tasks already running on other

@@ -174,3 +174,16 @@ def test_errors_are_value_errors():
     assert issubclass(dl.DleverageError, ValueError)
     with pytest.raises(ValueError):
         dl.parse_ridge("rel:x")
+
+
+def test_credentials_are_redacted_from_fingerprint():
+    from dleverage.io.urls import redact_url
+
+    url = "s3://AKIDEXAMPLE:s3cr3t@bucket/data.zarr?sig=abc123&region=eu"
+    shown = redact_url(url)
+    assert "s3cr3t" not in shown
+    assert "AKIDEXAMPLE" not in shown
+    assert "abc123" not in shown
+    assert shown.startswith("s3://***@bucket/data.zarr?")
+    assert "region=eu" in shown
+    assert redact_url("/data/x.zarr") == "/data/x.zarr"

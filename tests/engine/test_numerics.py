@@ -90,8 +90,8 @@ def test_intercept_is_hat_matrix_of_ones_and_x(rng):
 @pytest.mark.parametrize(
     ("condition", "tolerance"),
     [
-        (1e6, 1e-8),  # the accuracy target at condition number 1e6
-        (1e10, 1e-5),  # and at 1e10
+        (1e6, 1e-8),  # required accuracy at condition number 1e6
+        (1e10, 1e-5),  # required accuracy at condition number 1e10
     ],
 )
 def test_tsqr_accuracy_on_ill_conditioned(rng, condition, tolerance):

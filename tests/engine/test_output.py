@@ -117,3 +117,26 @@ def test_values_sum_to_one(rng):
     np.testing.assert_allclose(dl.values(result.compute()), values, rtol=1e-14)
     with pytest.raises(dl.InvalidInputError, match="cannot be normalized"):
         dl.values(np.zeros(3))
+
+
+def test_fsspec_urls_read_and_write(tmp_path, rng):
+    x = rng.standard_normal((200, 3))
+    zarr.create_array(
+        store="memory://dleverage-test/x.zarr", shape=x.shape, dtype="f8"
+    )[...] = x
+    result = dl.leverage_scores("memory://dleverage-test/x.zarr", method="tsqr")
+    assert result.input["path"] == "memory://dleverage-test/x.zarr"
+    out = result.to_zarr("memory://dleverage-test/s.zarr")
+    assert out == "memory://dleverage-test/s.zarr"
+    np.testing.assert_array_equal(dl.read_scores(out).compute(), result.compute())
+    with pytest.raises(dl.OutputExistsError, match="exists already"):
+        result.to_zarr(out)
+
+
+def test_file_url_input(tmp_path, stored_input):
+    path, x = stored_input
+    result = dl.leverage_scores("file://" + path, method="tsqr")
+    np.testing.assert_allclose(
+        result.compute(), dl.leverage_scores(x, method="tsqr").compute(), rtol=1e-12
+    )
+    assert result.input["path"] == "file://" + path
