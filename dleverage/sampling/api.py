@@ -202,12 +202,13 @@ def _check_group_mass(
     stats: BlockStats, budgets: np.ndarray, classes: np.ndarray
 ) -> None:
     mass = stats.mass.sum(axis=0)
+    names = classes.tolist()
     for group, budget in enumerate(budgets):
         if budget > 0 and not mass[group] > 0:
             raise InvalidSampleSizeError(
-                f"Class {classes[group]!r} has a budget of {budget} draws but all "
-                "its scores are zero. Use budget='proportional' with a base scheme "
-                "that ignores scores, or drop that class."
+                f"Class {names[group]!r} has a budget of {budget} draws but all its "
+                "scores are zero, so none of its rows can be drawn in proportion to "
+                "its score. Use base='uniform', or drop that class."
             )
 
 
@@ -228,7 +229,8 @@ def _stratified(
     classes, class_rows = label_classes(label_array)
     budgets = class_budgets(size, class_rows, budget)
     if base in ("topk", "uniform") and not replace:
-        for label, rows, count in zip(classes, class_rows, budgets, strict=True):
+        names = classes.tolist()
+        for label, rows, count in zip(names, class_rows, budgets, strict=True):
             if count > rows:
                 raise InvalidSampleSizeError(
                     f"Class {label!r} has {rows} rows, fewer than its budget of "

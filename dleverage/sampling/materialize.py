@@ -1,9 +1,10 @@
 """Gather the selected rows of a matrix (and their labels) into a sample group.
 
-The input is opened lazily as a row-chunked Dask array. Selecting sorted indices
-makes one task per input block that holds a selected row, and each task reads only
-its block, so peak memory is a few input blocks whatever the size of the matrix.
-Blocks without a selected row are not read.
+The input is opened lazily as a Dask array with one block per storage chunk (or
+shard) of rows. Selecting sorted indices makes one task per block that holds a
+selected row, and each task reads only its block, so peak memory is a few storage
+chunks whatever the size of the matrix. Chunks without a selected row are not
+read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import zarr
 
 from dleverage._compute import compute
 from dleverage.errors import InvalidInputError
-from dleverage.io.matrix import open_matrix, source_of
+from dleverage.io.matrix import open_matrix, open_zarr_array, source_of
 from dleverage.io.urls import redact_url
 from dleverage.sampling._input import as_labels
 
@@ -31,9 +32,14 @@ logger = logging.getLogger(__name__)
 
 
 def _open_rows(source: object) -> da.Array:
+    # Blocks of one storage chunk (or shard), so that no unselected chunk is read.
     if isinstance(source, (str, os.PathLike)):
         path, sep, component = os.fspath(source).partition("::")
-        return open_matrix(path, component=component if sep else None)
+        array = open_zarr_array(path, component=component if sep else None)
+        storage = array.shards or array.chunks
+        return open_matrix(path, component=component or None, chunks=storage[0])
+    if isinstance(source, zarr.Array):
+        return open_matrix(source, chunks=(source.shards or source.chunks)[0])
     return open_matrix(source)
 
 
