@@ -153,6 +153,8 @@ def dask_ml_ridge(ridge: float, **options: Any) -> Any:
     dask-ml's linear models minimize, through dask-glm (0.4.0 read),
     ``sum_i (y_i - x_i beta)^2 + (1 / C) ||beta||^2 / 2``, so lambda corresponds
     to ``C = 1 / (2 lambda)``. The intercept is off, as in the objective above.
+    dask-glm standardizes the columns by default, which moves the penalty onto
+    the standardized coefficients, so ``normalize=False`` is passed to the solver.
     """
     from dask_ml.linear_model import LinearRegression
 
@@ -160,7 +162,13 @@ def dask_ml_ridge(ridge: float, **options: Any) -> Any:
         raise InvalidInputError(
             f"Invalid ridge {ridge!r} for dask-ml: expected lambda > 0."
         )
-    settings = {"solver": "lbfgs", "max_iter": 500, "tol": 1e-10, **options}
+    settings = {
+        "solver": "lbfgs",
+        "max_iter": 500,
+        "tol": 1e-10,
+        "solver_kwargs": {"normalize": False},
+        **options,
+    }
     return LinearRegression(
         penalty="l2", C=1.0 / (2.0 * ridge), fit_intercept=False, **settings
     )

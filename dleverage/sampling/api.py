@@ -193,8 +193,8 @@ def _check_rows(budgets: np.ndarray, n_samples: int) -> None:
     total = int(budgets.sum())
     if total > n_samples:
         raise InvalidSampleSizeError(
-            f"Cannot select {total} of {n_samples} rows without replacement. Choose "
-            f"a size of at most {n_samples}, or use scheme='iid'."
+            f"Cannot select {total} of n_samples={n_samples} rows without "
+            f"replacement. Choose a size of at most {n_samples}, or use scheme='iid'."
         )
 
 

@@ -77,7 +77,10 @@ def test_sample_materialize(digits, tmp_path, cluster, capsys):
     [
         (["--size", "0"], "Invalid sample size 0"),
         (["--size", "5", "--scheme", "best"], "Invalid scheme 'best'"),
-        (["--size", "5000", "--scheme", "topk"], "Cannot select 5000 of 1797 rows"),
+        (
+            ["--size", "5000", "--scheme", "topk"],
+            "Cannot select 5000 of n_samples=1797 rows",
+        ),
         (
             ["--size", "5", "--scheme", "stratified", "--labels", "LABELS"],
             "No Zarr array or group found",

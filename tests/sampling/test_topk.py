@@ -41,6 +41,7 @@ def test_topk_ignores_seed():
 
 def test_topk_rejects_size_over_rows():
     with pytest.raises(
-        dl.InvalidSampleSizeError, match=r"Cannot select 41 of 40 rows without"
+        dl.InvalidSampleSizeError,
+        match=r"Cannot select 41 of n_samples=40 rows without",
     ):
         dl.sample(heavy_scores(), size=41, scheme="topk")

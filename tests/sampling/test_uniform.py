@@ -61,7 +61,8 @@ def test_uniform_accepts_zero_scores():
 
 def test_uniform_rejects_size_over_rows():
     with pytest.raises(
-        dl.InvalidSampleSizeError, match=r"Cannot select 41 of 40 rows without"
+        dl.InvalidSampleSizeError,
+        match=r"Cannot select 41 of n_samples=40 rows without",
     ):
         dl.sample(heavy_scores(), size=41, scheme="uniform", seed=0)
     with dask.config.set(scheduler="synchronous"):
