@@ -1,6 +1,6 @@
 """Summary statistics and a plot of a score vector, computed out of core.
 
-The spread of the scores says how far leverage sampling is from uniform: with
+The spread of the scores measures how far leverage sampling is from uniform: with
 p_i = h_i / sum_j h_j the two coincide when every h_i is equal, and importance
 sampling gains the most when a few rows hold much of the total. The report shows
 a histogram of the positive scores on a log axis, the cumulative share of total
