@@ -27,6 +27,7 @@ Run::
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 import time
@@ -161,7 +162,8 @@ def markdown(reports, permutations, seconds):
         "### Leverage versus Monte Carlo Shapley values (small n)",
         "",
         f"Command: `python benchmarks/shapley_comparison.py --permutations "
-        f"{permutations}` ({seconds:.0f} s). Machine: {machine_line()}.",
+        f"{permutations}` ({seconds:.0f} s). Machine: {machine_line()}, load "
+        f"average {os.getloadavg()[0]:.1f}.",
         "",
         f"Spearman rank correlation over the rows; lambda = {RIDGE} for ridge "
         "leverage and the log-det game v(S) = log det(I + X_S^T X_S / lambda). "
@@ -191,6 +193,46 @@ def markdown(reports, permutations, seconds):
     return "\n".join(lines)
 
 
+def interpretation(reports):
+    gaussian, heavy, clusters = reports
+    return "\n".join(
+        [
+            "Where they agree and where not:",
+            "",
+            "- Rank game: leverage is *not* its Shapley value. When every d rows are "
+            "independent (the Gaussian and heavy-tailed designs), a row adds 1 to the "
+            "rank exactly when it comes among the first d of a permutation, so every "
+            "row's Shapley value is exactly d / n (4/60 and 5/100), whatever its "
+            "leverage. The Monte Carlo estimates only scatter around d / n (max SE "
+            f"{gaussian['se_rank']:.3f} and {heavy['se_rank']:.3f}), and their rank "
+            f"correlations with leverage ({gaussian['rho']['exact vs rank game']:.3f}, "
+            f"{heavy['rho']['exact vs rank game']:.3f}) are noise. Both share the "
+            "dummy, symmetry and efficiency axioms (the sums equal the rank), but "
+            "leverage measures a row's share given all other rows, the Shapley value "
+            "its average over coalition sizes.",
+            "- With exact collinearity (the cluster design) the rank game rewards rows "
+            "on rarely populated directions, and so does leverage: Spearman "
+            f"{clusters['rho']['exact vs rank game']:.3f}. They still differ inside a "
+            "direction: the rank game splits a line's unit equally among its rows, "
+            "while leverage splits it in proportion to x_i^2 along the line. Ridge "
+            "leverage is further from the rank game "
+            f"({clusters['rho']['ridge vs rank game']:.3f}), because lambda shrinks "
+            "the small rows' directions.",
+            "- Log-det utility: ridge leverage ranks rows almost as its Shapley value "
+            f"does (Spearman {gaussian['rho']['ridge vs log-det']:.3f}, "
+            f"{heavy['rho']['ridge vs log-det']:.3f}, "
+            f"{clusters['rho']['ridge vs log-det']:.3f}; top-10 overlap "
+            f"{gaussian['top10_overlap']}, {heavy['top10_overlap']} and "
+            f"{clusters['top10_overlap']} of 10). The leave-one-out loss "
+            "log(1 / (1 - h_i)) is a monotone function of h_i, so it ranks rows "
+            "identically. The agreement is weakest in the cluster design, plausibly "
+            "because there a row's gain early in a permutation (alone in its "
+            "direction) differs most from its gain at the end (sharing it).",
+            "",
+        ]
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--permutations", type=int, default=4000)
@@ -204,7 +246,7 @@ def main():
         print(report["name"], "exact leverage by row:", np.round(report["exact"], 3))
         print(report["name"], "rank Shapley by row:", np.round(report["phi_rank"], 3))
     if not args.no_write:
-        write_section("shapley_comparison", text + "\n\nINTERPRETATION\n")
+        write_section("shapley_comparison", text + "\n\n" + interpretation(reports))
 
 
 if __name__ == "__main__":

@@ -99,9 +99,16 @@ def datasets(mnist_dir):
     return out
 
 
+def weighted_gram(rows, weights):
+    """Return the upper triangle of rows^T diag(weights) rows (BLAS syrk)."""
+    scaled = np.asfortranarray(rows * np.sqrt(weights)[:, None])
+    return scipy.linalg.blas.dsyrk(1.0, scaled, trans=1)
+
+
 def solve(gram, rhs, ridge):
+    # Only the upper triangle of gram is read.
     a = gram + ridge * np.eye(gram.shape[0])
-    return scipy.linalg.solve(a, rhs, assume_a="pos")
+    return scipy.linalg.cho_solve(scipy.linalg.cho_factor(a, lower=False), rhs)
 
 
 def errors(theta, theta_star, a, risk_star):
@@ -125,16 +132,20 @@ def run_dataset(name, x, y, sizes, seeds):
     rows = []
     for m in sizes:
         for scheme in SCHEMES:
-            excess, parameter = [], []
+            excess, parameter, distinct = [], [], []
             for seed in range(seeds):
                 chosen = dl.sample(scores, size=m, scheme=scheme, seed=seed)
                 xs = x[chosen.indices]
-                w = chosen.sample_weight[:, None]
-                theta = solve(xs.T @ (w * xs), xs.T @ (w * y[chosen.indices]), ridge)
+                w = chosen.sample_weight
+                rhs = xs.T @ (w[:, None] * y[chosen.indices])
+                theta = solve(weighted_gram(xs, w), rhs, ridge)
                 e, p = errors(theta, theta_star, a, risk_star)
                 excess.append(e)
                 parameter.append(p)
-            rows.append((m, scheme, np.array(excess), np.array(parameter)))
+                distinct.append(chosen.n_selected)
+            rows.append(
+                (m, scheme, np.array(excess), np.array(parameter), np.mean(distinct))
+            )
     seconds = time.perf_counter() - start
     return {
         "name": name,
@@ -160,23 +171,64 @@ def dataset_markdown(report, seeds):
         f"{stats['top_1pct_share']:.1%} of the total, Gini = {stats['gini']:.2f}. "
         f"({report['seconds']:.0f} s)",
         "",
-        "| m | scheme | rel. excess risk, mean ± sd | param. error, mean ± sd "
-        "| excess risk / uniform |",
-        "| ---: | --- | ---: | ---: | ---: |",
+        "| m | scheme | distinct rows | rel. excess risk, mean ± sd "
+        "| param. error, mean ± sd | excess risk / uniform |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     by_m = {}
-    for m, scheme, excess, parameter in report["rows"]:
-        by_m.setdefault(m, {})[scheme] = (excess, parameter)
+    for m, scheme, excess, parameter, distinct in report["rows"]:
+        by_m.setdefault(m, {})[scheme] = (excess, parameter, distinct)
     for m, schemes in by_m.items():
         uniform = schemes["uniform"][0].mean()
-        for scheme, (excess, parameter) in schemes.items():
+        for scheme, (excess, parameter, distinct) in schemes.items():
             label = scheme if scheme == "uniform" else f"leverage {scheme}"
             lines.append(
-                f"| {m} | {label} | {excess.mean():.3e} ± {excess.std():.1e} | "
-                f"{parameter.mean():.4f} ± {parameter.std():.4f} | "
-                f"{excess.mean() / uniform:.2f} |"
+                f"| {m} | {label} | {distinct:.0f} | {excess.mean():.3e} ± "
+                f"{excess.std():.1e} | {parameter.mean():.4f} ± "
+                f"{parameter.std():.4f} | {excess.mean() / uniform:.3g} |"
             )
     lines.append("")
+    return "\n".join(lines)
+
+
+def ratio_range(report, scheme):
+    """Return the min and max over m of mean excess risk, scheme / uniform."""
+    by_m = {}
+    for m, name, excess, _, _ in report["rows"]:
+        by_m.setdefault(m, {})[name] = excess.mean()
+    ratios = [entry[scheme] / entry["uniform"] for entry in by_m.values()]
+    return min(ratios), max(ratios)
+
+
+def interpretation(reports):
+    lines = ["Reading the tables:", ""]
+    for report in reports:
+        stats = report["stats"]
+        low, high = ratio_range(report, "bernoulli")
+        lines.append(
+            f"- {report['name']}: max/mean {stats['max_over_mean']:.1f}, top 1% "
+            f"share {stats['top_1pct_share']:.1%}, Gini {stats['gini']:.2f}; "
+            f"leverage bernoulli has {low:.3g} to {high:.3g} times the excess risk "
+            "of uniform over the m above."
+        )
+    lines += [
+        "",
+        "The gap follows the spread of the scores: with equal scores p_i = 1 / n "
+        "and leverage sampling is uniform sampling. On MNIST and digits, whose "
+        "scores are nearly flat, leverage bernoulli is within about 25% of "
+        "uniform, and the gain grows with m. With heavy-tailed row norms a few "
+        "rows carry most of the leverage; "
+        "uniform sampling misses them and its excess risk is orders of magnitude "
+        "larger. The raw breast cancer features (columns on very different "
+        "scales) sit in between.",
+        "",
+        "iid draws with replacement lose to uniform on the flat datasets at large "
+        "m: many of the m draws repeat rows (see `distinct rows`), and the weights "
+        "1 / sqrt(m p_i) vary, while uniform without replacement uses m distinct "
+        "rows with equal weights. Bernoulli sampling keeps each row at most once "
+        "and is the fair comparison with uniform sampling without replacement.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -201,17 +253,24 @@ def main():
         "",
         f"Command: `python benchmarks/subset_guarantee.py --seeds {args.seeds}` "
         f"({total:.0f} s in all). Machine: {machine_line()}, Dask synchronous "
-        "scheduler.",
+        "scheduler, load average "
+        f"{os.getloadavg()[0]:.1f} at the end (the cores were shared with other "
+        "jobs, so the times are upper bounds).",
         "",
         "theta_S solves the weighted ridge problem on the m sampled rows with the "
         "full-data lambda; the excess risk over theta* equals ||theta_S - "
         "theta*||_A^2 with A = X^T X + lambda I. Schemes: `leverage iid` (m draws "
         "with replacement, p_i proportional to the ridge leverage), `leverage "
         "bernoulli` (expected size m), `uniform` (m rows without replacement). "
-        "Mean ± standard deviation over the seeds 0..19; the last column is the "
-        "mean excess risk divided by that of uniform at the same m.",
+        "Mean ± standard deviation over the seeds 0..19; `distinct rows` is the "
+        "mean subset size (iid draws repeat rows, bernoulli varies around m); the "
+        "last column is the mean excess risk divided by that of uniform at the "
+        "same m. Score spread: max/mean score, the share of the total leverage "
+        "held by the top 1% of rows (1% if the scores were equal) and the Gini "
+        "coefficient of the scores (0 if equal).",
         "",
         *[dataset_markdown(report, args.seeds) for report in reports],
+        interpretation(reports),
     ]
     if not args.no_write:
         write_section("subset_guarantee", "\n".join(body))

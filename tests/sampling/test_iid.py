@@ -11,7 +11,7 @@ import scipy.stats
 import dleverage as dl
 from dleverage.testing import heavy_scores as make_heavy_scores
 
-# Each test below is seeded, so it passes or fails deterministically; under a
+# Each test below is seeded, so it passes or fails deterministically. Under a
 # correct sampler a chi-square test at this level fails for one seed set in 1,000.
 P_VALUE_FLOOR = 1e-3
 

@@ -17,9 +17,9 @@ SEEDS = 200
 
 def test_uniform_chi_square(synchronous):
     # For a simple random sample of m of n rows the inclusion indicators have
-    # covariance pi (1 - pi) n / (n - 1) (I - 11^T / n), so over S seeds
-    # sum_i (O_i - S pi)^2 / (S pi (1 - pi) n / (n - 1)) is chi2 with n - 1
-    # degrees of freedom.
+    # covariance pi (1 - pi) n / (n - 1) (I - 11^T / n). Over S seeds the sum
+    # sum_i (O_i - S pi)^2 / (S pi (1 - pi) n / (n - 1)) is then approximately
+    # chi2 with n - 1 degrees of freedom.
     n, m = 40, 9
     scores = da.from_array(heavy_scores(), chunks=7)
     observed = np.zeros(n)
