@@ -123,6 +123,18 @@ def d_optimal_gains(factor: Factor, candidates: object) -> np.ndarray:
     ------
     InvalidInputError
         If the candidates do not have ``factor.n_features`` columns.
+
+    Examples
+    --------
+    With X = I and lambda = 1, A = 2 I, so x = e_1 has h = 1/2 and gains
+    log(3/2):
+
+    >>> import numpy as np, dleverage as dl
+    >>> factor = dl.leverage_scores(np.eye(2), ridge=1.0).factor
+    >>> dl.d_optimal_gains(factor, np.array([[1.0, 0.0]]))
+    array([0.40546511])
+    >>> dl.a_optimal_gains(factor, np.array([[1.0, 0.0]]))
+    array([0.16666667])
     """
     return np.log1p(factor.score(_candidates(factor, candidates)))
 

@@ -115,7 +115,7 @@ def sample(
     >>> import numpy as np, dleverage as dl
     >>> chosen = dl.sample(np.array([0.0, 1.0, 1.0, 2.0]), size=2, scheme="topk")
     >>> chosen.indices
-    array([2, 3])
+    array([1, 3])
     """
     m = check_size(size)
     scheme = check_choice(scheme, SCHEMES, name="scheme")  # type: ignore[assignment]
