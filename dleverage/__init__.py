@@ -8,6 +8,8 @@ The main entry points::
     result.to_zarr("scores.zarr")
     dl.score_rows(result.factor, new_rows)
     dl.values(result)
+    subset = dl.sample("scores.zarr", size=1000, scheme="iid", seed=0)
+    subset.to_zarr("subset.zarr", materialize="features.zarr")
 """
 
 from dleverage._version import __version__
@@ -16,15 +18,30 @@ from dleverage.errors import (
     DleverageWarning,
     IncompleteOutputError,
     InvalidInputError,
+    InvalidLabelsError,
     InvalidRidgeError,
+    InvalidSampleSizeError,
+    InvalidScoresError,
+    InvalidSeedError,
     NonFiniteInputError,
     OutputExistsError,
+    UnknownSchemeError,
     UnsupportedDtypeError,
 )
+from dleverage.estimators import LeverageSampler, LeverageScorer
 from dleverage.factor import Factor, parse_ridge
 from dleverage.io import describe_array, open_matrix, read_idx
+from dleverage.report import render_report, score_summary
+from dleverage.sampling import SampleResult, read_sample, sample
 from dleverage.scores import LeverageResult, leverage_scores, read_scores, score_rows
-from dleverage.valuation import greedy_d_optimal, values
+from dleverage.train import fit_subset, read_subset, ridge_solve, sketch_and_solve
+from dleverage.valuation import (
+    a_optimal_gains,
+    d_optimal_gains,
+    greedy_batch,
+    greedy_d_optimal,
+    values,
+)
 
 __all__ = [
     "DleverageError",
@@ -32,19 +49,38 @@ __all__ = [
     "Factor",
     "IncompleteOutputError",
     "InvalidInputError",
+    "InvalidLabelsError",
     "InvalidRidgeError",
+    "InvalidSampleSizeError",
+    "InvalidScoresError",
+    "InvalidSeedError",
     "LeverageResult",
+    "LeverageSampler",
+    "LeverageScorer",
     "NonFiniteInputError",
     "OutputExistsError",
+    "SampleResult",
+    "UnknownSchemeError",
     "UnsupportedDtypeError",
     "__version__",
+    "a_optimal_gains",
+    "d_optimal_gains",
     "describe_array",
+    "fit_subset",
+    "greedy_batch",
     "greedy_d_optimal",
     "leverage_scores",
     "open_matrix",
     "parse_ridge",
     "read_idx",
+    "read_sample",
     "read_scores",
+    "read_subset",
+    "render_report",
+    "ridge_solve",
+    "sample",
     "score_rows",
+    "score_summary",
+    "sketch_and_solve",
     "values",
 ]

@@ -12,9 +12,14 @@ __all__ = [
     "DleverageWarning",
     "IncompleteOutputError",
     "InvalidInputError",
+    "InvalidLabelsError",
     "InvalidRidgeError",
+    "InvalidSampleSizeError",
+    "InvalidScoresError",
+    "InvalidSeedError",
     "NonFiniteInputError",
     "OutputExistsError",
+    "UnknownSchemeError",
     "UnsupportedDtypeError",
 ]
 
@@ -55,6 +60,36 @@ class OutputExistsError(DleverageError):
 
 class IncompleteOutputError(DleverageError):
     """A stored result is missing its completion marker or some of its arrays."""
+
+
+class InvalidScoresError(InvalidInputError):
+    """Scores to sample from contain NaN, infinity or negative values, or are all zero.
+
+    Attributes
+    ----------
+    row : int or None
+        Index of the first invalid score, when one row is to blame.
+    """
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+class InvalidSampleSizeError(DleverageError):
+    """The requested sample size is not an integer >= 1, or too large for the scheme."""
+
+
+class UnknownSchemeError(DleverageError):
+    """The sampling scheme, base scheme or budget rule is not one dleverage knows."""
+
+
+class InvalidLabelsError(InvalidInputError):
+    """Labels have the wrong length, shape or dtype for the scores they go with."""
+
+
+class InvalidSeedError(InvalidInputError):
+    """The random seed is not a non-negative integer."""
 
 
 class DleverageWarning(UserWarning):
