@@ -9,12 +9,15 @@ from __future__ import annotations
 
 __all__ = [
     "DleverageError",
+    "CorruptChunkError",
+    "DatasetStoreError",
     "DleverageWarning",
     "IncompleteOutputError",
     "InvalidInputError",
     "InvalidRidgeError",
     "NonFiniteInputError",
     "OutputExistsError",
+    "OutputLockedError",
     "UnsupportedDtypeError",
 ]
 
@@ -55,6 +58,26 @@ class OutputExistsError(DleverageError):
 
 class IncompleteOutputError(DleverageError):
     """A stored result is missing its completion marker or some of its arrays."""
+
+
+class CorruptChunkError(InvalidInputError):
+    """A storage chunk of the input is missing or cannot be decoded.
+
+    The message names the array and the chunk key; the error keeps a single
+    message argument so that it pickles between Dask workers and the client.
+    """
+
+
+class OutputLockedError(DleverageError):
+    """Another run holds the lock of the output path."""
+
+
+class ClusterConnectionError(DleverageError):
+    """The Dask scheduler cannot be reached, or the TLS settings are incomplete."""
+
+
+class DatasetStoreError(DleverageError):
+    """A dataset store for ``dleverage update`` is missing, invalid or inconsistent."""
 
 
 class DleverageWarning(UserWarning):

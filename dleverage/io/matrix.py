@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import math
 import os
-from typing import Any
+from typing import Any, Literal
 
 import dask.array as da
 import numpy as np
 import zarr
+from dask.base import tokenize
 
 from dleverage._validation import check_dtype, check_matrix_shape
 from dleverage.errors import InvalidInputError, UnsupportedDtypeError
+from dleverage.io.chunks import check_chunks_present, read_block
 from dleverage.io.urls import redact_url
 
 __all__ = ["open_matrix", "open_zarr_array", "row_chunk_size", "source_of"]
@@ -170,6 +172,7 @@ def open_matrix(
     component: str | None = None,
     chunks: int | None = None,
     storage_options: dict[str, Any] | None = None,
+    missing_chunks: Literal["raise", "fill"] = "raise",
 ) -> da.Array:
     """Open a tall matrix as a Dask array chunked by rows only.
 
@@ -187,6 +190,10 @@ def open_matrix(
         its row chunks.
     storage_options : dict, optional
         Passed to fsspec for remote URLs.
+    missing_chunks : {"raise", "fill"}, default="raise"
+        What to do when a storage chunk of a Zarr array is absent: raise, or read
+        it as the fill value (Zarr's own behaviour, right only for arrays written
+        with ``write_empty_chunks=False``).
 
     Returns
     -------
@@ -200,7 +207,14 @@ def open_matrix(
         If the input is not 2-D, has no columns, or cannot be opened.
     UnsupportedDtypeError
         If the dtype is not boolean, integer or real floating point.
+    CorruptChunkError
+        If a storage chunk is absent (with ``missing_chunks="raise"``); reading a
+        chunk that cannot be decoded raises it later, when the blocks compute.
     """
+    if missing_chunks not in ("raise", "fill"):
+        raise InvalidInputError(
+            f"Invalid missing_chunks={missing_chunks!r}. Expected 'raise' or 'fill'."
+        )
     if isinstance(source, da.Array):
         return _from_dask(source, chunks)
     if isinstance(source, np.ndarray) or (
@@ -219,6 +233,8 @@ def open_matrix(
             location = str(array.store_path)
         if component is not None:
             location = f"{location}::{component}"
+        if missing_chunks == "raise":
+            check_chunks_present(array)
         return _remember_source(_from_zarr(array, chunks), location)
     raise InvalidInputError(
         f"Cannot open an input of type {type(source).__name__}. Expected a Zarr path "
@@ -263,4 +279,6 @@ def _from_zarr(array: zarr.Array, chunks: int | None) -> da.Array:
         rows,
         storage,
     )
-    return da.from_zarr(array, chunks=(rows, array.shape[1]))
+    block_chunks = (rows, array.shape[1])
+    name = "from-zarr-" + tokenize(array, block_chunks)
+    return da.from_array(array, chunks=block_chunks, name=name, getitem=read_block)
