@@ -21,7 +21,9 @@ MNIST_DIR = pathlib.Path(
 def mnist_dir() -> pathlib.Path:
     """Folder of the MNIST IDX files, or skip the test when it is absent."""
     if not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"MNIST IDX files not found in {MNIST_DIR} (set DLEVERAGE_MNIST_DIR)")
+        pytest.skip(
+            f"MNIST IDX files not found in {MNIST_DIR} (set DLEVERAGE_MNIST_DIR)"
+        )
     return MNIST_DIR
 
 

@@ -1,0 +1,1 @@
+"""Helpers for dleverage's own tests: fault injection on a real cluster."""
