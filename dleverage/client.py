@@ -83,7 +83,7 @@ def _tls_configured() -> bool:
     return bool(dask.config.get("distributed.comm.tls.ca-file", None))
 
 
-def _connect(address: str, security: Security | None) -> Client:
+def _connect(address: str, security: Security | None, timeout: float) -> Client:
     if address.startswith("tls://") and security is None and not _tls_configured():
         raise ClusterConnectionError(
             f"The scheduler address {address!r} uses TLS, but no TLS settings were "
@@ -91,7 +91,7 @@ def _connect(address: str, security: Security | None) -> Client:
             "distributed.comm.tls.* in the Dask configuration."
         )
     try:
-        return Client(address, security=security, timeout=CONNECT_TIMEOUT)
+        return Client(address, security=security, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise ClusterConnectionError(
             f"Cannot connect to the Dask scheduler at {redact_url(address)!r}: "
@@ -108,6 +108,7 @@ def cluster_client(
     threads_per_worker: int | None = None,
     memory_limit: str | int | None = None,
     security: Any = None,
+    connect_timeout: float = CONNECT_TIMEOUT,
 ) -> Iterator[Client]:
     """Yield a ``distributed.Client`` for the duration of a ``with`` block.
 
@@ -124,17 +125,19 @@ def cluster_client(
         ``memory_limit`` is per worker, as Dask parses it (``"2GiB"``).
     security : distributed.Security, optional
         TLS settings for the connection (see :func:`tls_security`).
+    connect_timeout : float, default=30
+        Seconds to wait for a remote scheduler.
 
     Raises
     ------
     ClusterConnectionError
-        If the scheduler cannot be reached within 30 seconds, or a ``tls://``
-        address comes without TLS settings.
+        If the scheduler cannot be reached within ``connect_timeout`` seconds, or
+        a ``tls://`` address comes without TLS settings.
     """
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if address:
         logger.info("connecting to scheduler %s", redact_url(address))
-        with _connect(address, security) as client:
+        with _connect(address, security, connect_timeout) as client:
             yield client
         return
     cluster_kwargs: dict[str, Any] = {

@@ -26,6 +26,13 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
         "else an embedded LocalCluster on 127.0.0.1",
     )
     group.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds to wait for the scheduler before failing (default 30)",
+    )
+    group.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -72,6 +79,7 @@ def connect(args: argparse.Namespace) -> Iterator[Client]:
         threads_per_worker=args.threads_per_worker,
         memory_limit=args.memory_limit,
         security=security,
+        connect_timeout=args.connect_timeout,
     ) as client:
         if client.cluster is not None:
             sys.stderr.write(f"Dask dashboard: {client.dashboard_link}\n")

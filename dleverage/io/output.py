@@ -124,7 +124,8 @@ def factor_from_group(group: zarr.Group) -> Factor:
         arrays = {name: np.asarray(sub[name][...]) for name in _FACTOR_ARRAYS}
     except KeyError as exc:
         raise IncompleteOutputError(
-            f"The store {group.store_path} has no complete factor group: {exc}."
+            f"The store {redact_url(str(group.store_path))} has no complete factor "
+            f"group: {exc}."
         ) from exc
     condition = meta.get("condition_number")
     return Factor(

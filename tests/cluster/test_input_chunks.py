@@ -14,7 +14,8 @@ from dleverage import open_matrix
 from dleverage.errors import CorruptChunkError
 from dleverage.io.lock import lock_path
 from dleverage.io.output import partial_path
-from tests.cluster.conftest import cli_env
+
+from ._support import cli_env
 
 pytestmark = [pytest.mark.cluster]
 

@@ -17,7 +17,8 @@ from dleverage import leverage_scores, read_scores
 from dleverage.cli.main import main
 from dleverage.errors import OutputLockedError
 from dleverage.io.lock import lock_path, output_lock
-from tests.cluster.conftest import cli_env
+
+from ._support import cli_env
 
 pytestmark = [pytest.mark.cluster]
 

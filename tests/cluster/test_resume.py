@@ -15,7 +15,8 @@ import zarr
 
 from dleverage import IncompleteOutputError, InvalidInputError, read_scores
 from dleverage.io.output import partial_path
-from tests.cluster.conftest import cli_env
+
+from ._support import cli_env
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 

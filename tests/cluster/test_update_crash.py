@@ -15,7 +15,8 @@ import pytest
 import zarr
 
 from dleverage.update import read_dataset, update_dataset
-from tests.cluster.conftest import cli_env
+
+from ._support import cli_env
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 

@@ -10,7 +10,8 @@ from distributed import Client
 
 from dleverage import leverage_scores, open_matrix, read_scores
 from dleverage.testing.faults import KillWorkerPlugin, plugin_report
-from tests.cluster.conftest import CHUNK_ROWS
+
+from ._support import CHUNK_ROWS
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
