@@ -285,7 +285,7 @@ def update_dataset(
     OutputLockedError
         If another update of the same store runs.
     NonFiniteInputError
-        If the batch holds NaN or infinity; the store is unchanged.
+        If the batch contains NaN or infinity; the store is unchanged.
     """
     root = local_path(os.fspath(store))
     if batch_id is not None:
@@ -362,7 +362,10 @@ def _commit(
             generation_path(root, previous.generation), mode="r"
         )
         r_old = factor_from_group(old_group).r_data
-    ridge_spec = previous.ridge_spec if previous else str(0 if ridge is None else ridge)
+    if previous is not None:
+        ridge_spec = previous.ridge_spec
+    else:
+        ridge_spec = "0" if ridge is None else str(ridge)
     generation = previous.generation + 1 if previous else 1
     n_samples = (previous.n_samples if previous else 0) + int(x.shape[0])
     factor = updated_factor(

@@ -13,8 +13,8 @@ generation whose factor scored them) and names the current generation ``g``. It 
 written to a temporary file, flushed to disk and renamed over the old one with
 ``os.replace``, which is atomic on POSIX file systems. Everything an update writes
 (the new batch, the next generation) is written before that rename and is not
-referenced by the old manifest, so a crash at any point leaves the old state
-readable; a later update removes the unreferenced leftovers. Only the store's own
+referenced by the old manifest. A crash at any point therefore leaves the old state
+readable, and a later update removes the unreferenced leftovers. Only the store's own
 ``batches/`` and ``generations/`` entries are ever deleted.
 """
 
@@ -118,7 +118,7 @@ def _store_root(store: str | os.PathLike[str]) -> str:
 
 
 def batch_path(store: str, batch_id: str) -> str:
-    """Return the path of the array that holds batch ``batch_id``."""
+    """Return the path of the array that contains batch ``batch_id``."""
     return os.path.join(_store_root(store), "batches", batch_id)
 
 

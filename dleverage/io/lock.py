@@ -7,9 +7,10 @@ ends, also when the run fails with an exception.
 
 A run killed with SIGKILL leaves its lock behind. Such a stale lock is detected and
 replaced only when it was written on this host and its pid no longer runs; a lock
-from another host is never broken automatically, and the error says which file to
-delete once that run is known to be gone. Locks are re-entrant within one process,
-so the command line can take the lock before pass 1 and the writer can take it again.
+from another host is never broken automatically, and the error message names the
+file to delete once that run is known to be gone. Locks are re-entrant within one
+process, so the command line can take the lock before pass 1 and the writer can
+take it again.
 
 NOTE: the lock covers local paths only. Object stores have no atomic create on all
 backends, so remote outputs are not locked.

@@ -128,8 +128,8 @@ def _reject_unsafe_v2_metadata(
 ) -> None:
     """Reject a local Zarr v2 array whose metadata names object dtype or pickle.
 
-    Zarr 3 itself refuses to open such arrays, but with a message about data
-    types; this check reads the ``.zarray`` JSON first to say what is unsafe.
+    Zarr 3 itself rejects such arrays, with a message about data types. This
+    check reads the ``.zarray`` JSON first, so the message names the unsafe part.
     """
     if not is_local(source):
         return

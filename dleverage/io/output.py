@@ -14,7 +14,7 @@ A local store is written under the hidden partial name ``.OUT.partial`` beside
 last, and readers reject stores without it (this is the only guard on stores that
 are not local).
 
-Resuming. While a store is being written it also holds ``chunk_records``, a uint64
+Resuming. While a store is being written it also contains ``chunk_records``, a uint64
 array with one entry per scores chunk, and ``attrs["dleverage_partial"]`` with the
 run fingerprint: a SHA-256 over the format, the input fingerprint (without the Dask
 name), the factor fields and arrays, and the row chunks of the scores. Each write
@@ -245,7 +245,7 @@ def _open_matching_partial(
     Raises
     ------
     OutputExistsError
-        If ``location`` holds something that dleverage did not write, or a complete
+        If ``location`` contains something that dleverage did not write, or a complete
         store that ``overwrite`` does not allow to replace.
     """
     where = redact_url(location)
@@ -379,7 +379,7 @@ def write_scores_store(
     ------
     OutputExistsError
         If ``path`` exists and ``overwrite`` is False, or it exists and is not a
-        dleverage store, or the partial location holds something else.
+        dleverage store, or the partial location contains something else.
     OutputLockedError
         If another run is writing the same local output.
     """
@@ -393,9 +393,8 @@ def write_scores_store(
     }
     fingerprint = run_fingerprint(scores, factor, metadata)
     if not is_local(location):
-        # NOTE: remote stores are written in place and not locked; only the
-        # completion marker in attrs, written last, tells a finished store from a
-        # failed one.
+        # NOTE: remote stores are written in place and not locked. Only the
+        # completion marker in attrs, written last, marks a finished store.
         _write_group(
             location,
             scores,

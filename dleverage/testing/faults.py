@@ -3,7 +3,7 @@
 The moment is chosen from task states, not from timers: the plugin counts the
 transitions of tasks whose key prefix (``dask.utils.key_split``) matches, and on the
 ``after``-th one it sends SIGKILL to the worker process that runs the task
-(``state="processing"``) or holds its result (``state="memory"``). The scheduler
+(``state="processing"``) or stores its result (``state="memory"``). The scheduler
 must run on the same host as the workers, and the caller passes the worker pids,
 for example from ``client.run(os.getpid)``.
 """
