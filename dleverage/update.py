@@ -120,7 +120,10 @@ def _ingest(
     starts = np.concatenate([[0], np.cumsum(x.chunks[0])]).astype(int)
     blocks = x.to_delayed(optimize_graph=True)[:, 0].tolist()
     store = dask.delayed(_store_block, pure=True)
-    digests = [store(block, target, int(starts[i])) for i, block in enumerate(blocks)]
+    target_task = dask.delayed(target, pure=True)
+    digests = [
+        store(block, target_task, int(starts[i])) for i, block in enumerate(blocks)
+    ]
     root = reduce_blocks(x, qr_block, combine_qr, intercept=intercept)
     partial, parts = compute(
         dask.delayed(_pair, pure=True)(root, digests), progress=progress

@@ -337,8 +337,11 @@ def _write_group(
         blocks = scores.to_delayed(optimize_graph=True).ravel().tolist()
         starts = np.concatenate([[0], np.cumsum(scores.chunks[0])]).astype(int)
         write = dask.delayed(write_score_chunk, pure=True)
+        # Wrapped once, so the arrays are tokenized and sent once, not per task.
+        target_task = dask.delayed(target, pure=True)
+        records_task = dask.delayed(records, pure=True)
         tasks = [
-            write(blocks[i], target, records, i, int(starts[i]), expected[i])
+            write(blocks[i], target_task, records_task, i, int(starts[i]), expected[i])
             for i in todo
         ]
         compute(dask.delayed(_sum_rows, pure=True)(tasks), progress=progress)
