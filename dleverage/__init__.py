@@ -12,6 +12,9 @@ The main entry points::
 
 from dleverage._version import __version__
 from dleverage.errors import (
+    ClusterConnectionError,
+    CorruptChunkError,
+    DatasetStoreError,
     DleverageError,
     DleverageWarning,
     IncompleteOutputError,
@@ -19,14 +22,19 @@ from dleverage.errors import (
     InvalidRidgeError,
     NonFiniteInputError,
     OutputExistsError,
+    OutputLockedError,
     UnsupportedDtypeError,
 )
 from dleverage.factor import Factor, parse_ridge
 from dleverage.io import describe_array, open_matrix, read_idx
 from dleverage.scores import LeverageResult, leverage_scores, read_scores, score_rows
+from dleverage.update import UpdateResult, read_dataset, update_dataset
 from dleverage.valuation import greedy_d_optimal, values
 
 __all__ = [
+    "ClusterConnectionError",
+    "CorruptChunkError",
+    "DatasetStoreError",
     "DleverageError",
     "DleverageWarning",
     "Factor",
@@ -36,15 +44,19 @@ __all__ = [
     "LeverageResult",
     "NonFiniteInputError",
     "OutputExistsError",
+    "OutputLockedError",
     "UnsupportedDtypeError",
+    "UpdateResult",
     "__version__",
     "describe_array",
     "greedy_d_optimal",
     "leverage_scores",
     "open_matrix",
     "parse_ridge",
+    "read_dataset",
     "read_idx",
     "read_scores",
     "score_rows",
+    "update_dataset",
     "values",
 ]
