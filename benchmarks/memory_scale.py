@@ -116,6 +116,7 @@ def main() -> int:
     free = shutil.disk_usage(parent).free
     if free < 1.5 * n_bytes:
         sys.exit(f"only {format_bytes(free)} free in {parent}; need 1.5 x the data")
+    load_before = os.getloadavg()[0]
     folder = tempfile.mkdtemp(prefix="dleverage-memory-scale-", dir=parent)
     data, out = os.path.join(folder, "x.zarr"), os.path.join(folder, "scores.zarr")
     print(f"data {format_bytes(n_bytes)} in {folder}, {format_bytes(free)} free")
@@ -149,6 +150,7 @@ def main() -> int:
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+    load_after = os.getloadavg()[0]
     restarted = pids_before != pids_after or len(monitor.workers_seen) != args.workers
     paused = "paused" in monitor.statuses
     peak = max(monitor.peak.values())
@@ -174,6 +176,7 @@ def main() -> int:
         ("worker paused", "yes" if paused else "no"),
         ("worker restarted or lost", "yes" if restarted else "no"),
         ("memory samples", str(monitor.samples)),
+        ("1-minute load average, start / end", f"{load_before:.1f} / {load_after:.1f}"),
         ("sum of scores (expect rank = d)", f"{scores.sum():.6f}"),
     ]
     width = max(len(name) for name, _ in rows_table)
@@ -187,7 +190,8 @@ def main() -> int:
 
 Command: `{command}`
 
-Machine: {machine_line()}; the disk is shared with other jobs.
+Machine: {machine_line()}. The cores and the disk are shared with other jobs, so a
+load average above the core count means the times include waiting for a core.
 
 | quantity | value |
 | --- | --- |
@@ -197,9 +201,9 @@ Peak worker memory is the largest RSS a worker reported to the scheduler,
 sampled every 0.2 s while pass 1, pass 2 and the write ran. The I/O floor is the
 best of two runs of a task graph that reads every chunk and discards it; the
 scoring reads the data {reads} times (pass 1, then pass 2 with the write).
-The store was just written and the machine has more RAM than the data, so reads
-are mostly served from the page cache: the floor is a memory-bandwidth floor,
-not a cold-disk one.
+The store was just written and the machine had more free RAM than the data, so
+reads were probably served from the page cache (not measured): the floor is then a
+memory-bandwidth floor, not a cold-disk one.
 """,
     )
     if paused or restarted:

@@ -14,24 +14,20 @@ manifest replace (see :mod:`dleverage.io.dataset`).
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-import dask
 import dask.array as da
 import numpy as np
 import zarr
 
 from dleverage._compute import compute
-from dleverage.errors import DatasetStoreError, InvalidInputError, NonFiniteInputError
+from dleverage.errors import DatasetStoreError
 from dleverage.factor.factor import Factor
-from dleverage.factor.kernels import Partial, combine_qr, qr_block
-from dleverage.factor.tree import reduce_blocks
 from dleverage.factor.update import stack_r, updated_factor
 from dleverage.io.dataset import (
     BatchRecord,
@@ -45,6 +41,7 @@ from dleverage.io.dataset import (
     staging_path,
     write_manifest,
 )
+from dleverage.io.ingest import ingest_batch, open_batch
 from dleverage.io.lock import output_lock
 from dleverage.io.matrix import open_matrix
 from dleverage.io.output import factor_from_group, factor_metadata, write_factor
@@ -86,77 +83,6 @@ class UpdateResult:
     generation: int
     rescored_rows: int
     factor: Factor
-
-
-def _store_block(block: np.ndarray, target: zarr.Array, start: int) -> bytes:
-    # Copy one block into the store and return the SHA-256 of its bytes.
-    target[start : start + block.shape[0]] = block
-    return hashlib.sha256(np.ascontiguousarray(block).tobytes()).digest()
-
-
-def _batch_digest(dtype: str, shape: tuple[int, int], digests: list[bytes]) -> str:
-    digest = hashlib.sha256(f"{dtype}:{shape[0]}x{shape[1]}".encode())
-    for part in digests:
-        digest.update(part)
-    return digest.hexdigest()
-
-
-def _pair(first: Any, second: Any) -> tuple[Any, Any]:
-    return first, second
-
-
-def _ingest(
-    x: da.Array, staging: str, intercept: bool, progress: bool
-) -> tuple[str, np.ndarray]:
-    """Copy ``x`` to ``staging``, hash it and reduce it to R, in one pass."""
-    chunk_rows = int(x.chunks[0][0])
-    target = zarr.create_array(
-        staging,
-        shape=x.shape,
-        chunks=(chunk_rows, x.shape[1]),
-        dtype=x.dtype,
-        zarr_format=3,
-    )
-    starts = np.concatenate([[0], np.cumsum(x.chunks[0])]).astype(int)
-    blocks = x.to_delayed(optimize_graph=True)[:, 0].tolist()
-    store = dask.delayed(_store_block, pure=True)
-    target_task = dask.delayed(target, pure=True)
-    digests = [
-        store(block, target_task, int(starts[i])) for i, block in enumerate(blocks)
-    ]
-    root = reduce_blocks(x, qr_block, combine_qr, intercept=intercept)
-    partial, parts = compute(
-        dask.delayed(_pair, pure=True)(root, digests), progress=progress
-    )
-    _check_partial(partial)
-    return _batch_digest(str(x.dtype), x.shape, parts), partial.matrix
-
-
-def _check_partial(partial: Partial) -> None:
-    if partial.first_nonfinite >= 0:
-        row = partial.first_nonfinite
-        raise NonFiniteInputError(
-            f"Row {row} of the new batch contains NaN or infinity, so the batch is "
-            "not appended. Remove or impute non-finite values first.",
-            row,
-        )
-    if partial.n_rows == 0:
-        raise InvalidInputError("The new batch has no rows; nothing to append.")
-
-
-def _open_new(
-    new: object, component: str | None, chunk_rows: int, missing_chunks: str
-) -> da.Array:
-    x = open_matrix(
-        new,
-        component=component,
-        chunks=chunk_rows,
-        missing_chunks=missing_chunks,  # type: ignore[arg-type]
-    )
-    rows = x.chunks[0]
-    if any(c != chunk_rows for c in rows[:-1]):
-        x = x.rechunk({0: chunk_rows})
-    return x
 
 
 def _start_manifest(
@@ -300,7 +226,7 @@ def update_dataset(
         remove_unreferenced(root, manifest)
         rows_per_chunk = manifest.chunk_rows if manifest else chunk_rows
         rows_per_chunk = rows_per_chunk or DEFAULT_CHUNK_ROWS
-        x = _open_new(new, component, rows_per_chunk, missing_chunks)
+        x = open_batch(new, component, rows_per_chunk, missing_chunks)
         _check_features(manifest, x, root)
         if (
             batch_id is not None
@@ -311,7 +237,7 @@ def update_dataset(
         staging = staging_path(root, uuid.uuid4().hex[:12])
         use_intercept = manifest.intercept if manifest else bool(intercept)
         try:
-            digest, r_new = _ingest(x, staging, use_intercept, progress)
+            digest, r_new = ingest_batch(x, staging, use_intercept, progress)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
