@@ -26,7 +26,7 @@ import numpy as np
 import zarr
 
 from dleverage._compute import compute
-from dleverage.errors import DatasetStoreError
+from dleverage.errors import DatasetStoreError, DleverageError
 from dleverage.factor.factor import Factor
 from dleverage.factor.update import stack_r, updated_factor
 from dleverage.io.dataset import (
@@ -246,19 +246,25 @@ def update_dataset(
             shutil.rmtree(staging, ignore_errors=True)
             return _unchanged(root, manifest, batch_id)
         os.rename(staging, batch_path(root, batch_id))
-        return _commit(
-            root,
-            manifest,
-            x,
-            new,
-            batch_id,
-            r_new,
-            ridge,
-            use_intercept,
-            rows_per_chunk,
-            only_new,
-            progress,
-        )
+        try:
+            return _commit(
+                root,
+                manifest,
+                x,
+                new,
+                batch_id,
+                r_new,
+                ridge,
+                use_intercept,
+                rows_per_chunk,
+                only_new,
+                progress,
+            )
+        except DleverageError:
+            # Invalid input found while rescoring: drop the uncommitted batch and
+            # generation now instead of at the next update.
+            remove_unreferenced(root, manifest)
+            raise
 
 
 def _unchanged(root: str, manifest: Manifest, batch_id: str) -> UpdateResult:

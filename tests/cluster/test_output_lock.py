@@ -34,7 +34,7 @@ def test_second_run_gets_lock_error(dask_cluster, tall_store, tmp_path, capsys):
     dleverage = str(pathlib.Path(sys.executable).parent / "dleverage")
     first = subprocess.Popen(
         [dleverage, "score", tall_store, "--out", out, "--scheduler", dask_cluster]
-        + ["--chunks", "100", "--no-progress", "--json"],
+        + ["--chunks", "1000", "--no-progress", "--json"],
         env=cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -11,7 +11,7 @@ import zarr
 
 from dleverage import NonFiniteInputError, leverage_scores
 from dleverage.cli.main import main
-from dleverage.errors import DatasetStoreError
+from dleverage.errors import CorruptChunkError, DatasetStoreError
 from dleverage.factor.factor import positive_diagonal
 from dleverage.update import read_dataset, update_dataset
 
@@ -170,3 +170,25 @@ def test_cli_update_messages(tmp_path, batches, capsys):
     assert code == 2
     assert err.count("\n") == 2  # the dashboard line and the one-line error
     assert "dleverage update: error: Row 0 of the new batch contains NaN" in err
+
+
+def test_update_reads_only_new_rows(tmp_path, batches):
+    store = str(tmp_path / "store")
+    first = update_dataset(store, batches[0], chunk_rows=CHUNK_ROWS, ridge="rel:0.01")
+    # Damage a stored chunk of the first batch: an update that read old rows for
+    # the factor would fail on it.
+    chunk = os.path.join(store, "batches", first.batch_id, "c", "1", "0")
+    with open(chunk, "wb") as handle:
+        handle.write(b"\x00 damaged")
+    manifest_before = open(os.path.join(store, "manifest.json"), "rb").read()
+    with pytest.raises(CorruptChunkError, match=r"Chunk '.*c/1/0' of the Zarr array"):
+        update_dataset(store, batches[1])
+    assert open(os.path.join(store, "manifest.json"), "rb").read() == manifest_before
+    assert os.listdir(os.path.join(store, "batches")) == [first.batch_id]
+    assert os.listdir(os.path.join(store, "generations")) == ["1"]
+    result = update_dataset(store, batches[1], only_new=True)
+    assert result.applied
+    assert result.rescored_rows == 450
+    scratch = leverage_scores(np.vstack(batches[:2]), ridge="rel:0.01", method="tsqr")
+    scale = np.abs(scratch.factor.r_data).max()
+    assert np.abs(result.factor.r_data - scratch.factor.r_data).max() / scale <= 1e-10
