@@ -173,8 +173,8 @@ def update_dataset(
 ) -> UpdateResult:
     """Append the rows of ``new`` to the dataset store ``store`` and rescore.
 
-    Creates the store on its first call. Needs an active Dask client or runs on
-    Dask's default scheduler.
+    Creates the store on its first call. Runs on the active Dask client, or on
+    Dask's default scheduler when there is none.
 
     Parameters
     ----------

@@ -2,8 +2,8 @@
 
 The three results come from one Dask pass over the batch, so every block is read
 from the source once. The hash is a SHA-256 of the dtype, the shape and the
-SHA-256 of each block's bytes in order; blocks have the store's fixed row count,
-so the hash depends on the content and not on how the source was chunked.
+SHA-256 of each block's bytes in order. Blocks have the store's fixed row count, so
+the hash depends on the content and not on how the source was chunked.
 """
 
 from __future__ import annotations

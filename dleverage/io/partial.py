@@ -57,9 +57,9 @@ def partial_path(target: str) -> str:
 def run_fingerprint(scores: da.Array, factor: Factor, metadata: dict[str, Any]) -> str:
     """Return the SHA-256 hex digest that identifies one write of a score store.
 
-    Two runs get the same fingerprint exactly when they would write the same bytes:
-    same input (path, shape, dtype, chunks), same factor (fields and arrays, which
-    pass 1 computes deterministically for a fixed chunking) and same scores chunks.
+    It covers the input (path, shape, dtype, chunks), the factor (fields and
+    arrays, which pass 1 computes deterministically for a fixed chunking) and the
+    scores chunks. Two runs with the same fingerprint therefore write the same bytes.
     """
     input_fingerprint = dict(metadata.get("input", {}))
     input_fingerprint.pop("dask_name", None)
