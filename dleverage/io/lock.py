@@ -6,9 +6,9 @@ process that owns it: pid, host name and start time. It is removed when the run
 ends, also when the run fails with an exception.
 
 A run killed with SIGKILL leaves its lock behind. Such a stale lock is detected and
-replaced only when it was written on this host and its pid no longer runs; a lock
-from another host is never broken automatically, and the error message names the
-file to delete once that run is known to be gone. Locks are re-entrant within one
+replaced only when it was written on this host and its pid no longer runs. A lock
+from another host is never broken automatically; the error message names the file
+to delete once that run is known to be gone. Locks are re-entrant within one
 process, so the command line can take the lock before pass 1 and the writer can
 take it again.
 

@@ -1,7 +1,7 @@
 """A scheduler plugin that kills a worker with SIGKILL when a chosen task runs.
 
-The moment is chosen from task states, not from timers: the plugin counts the
-transitions of tasks whose key prefix (``dask.utils.key_split``) matches, and on the
+The moment is chosen from task states, not from timers. The plugin counts the
+transitions of tasks whose key prefix (``dask.utils.key_split``) matches. On the
 ``after``-th one it sends SIGKILL to the worker process that runs the task
 (``state="processing"``) or stores its result (``state="memory"``). The scheduler
 must run on the same host as the workers, and the caller passes the worker pids,

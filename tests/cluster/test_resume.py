@@ -104,7 +104,7 @@ def test_client_killed_then_resumed(dask_cluster, tall_store, clean_scores, tmp_
     _kill_during_write(command, out)
     _assert_not_complete(out)
 
-    # A chunk whose record does not match is rewritten, whatever it holds now.
+    # A chunk whose record does not match is rewritten, whatever it contains now.
     partial = zarr.open_group(partial_path(out), mode="r+")
     partial["chunk_records"][0] = 12345
     partial["scores"][0:100] = np.nan
