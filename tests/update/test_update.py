@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 
 import numpy as np
 import pytest
@@ -11,8 +12,9 @@ import zarr
 
 from dleverage import NonFiniteInputError, leverage_scores
 from dleverage.cli.main import main
-from dleverage.errors import CorruptChunkError, DatasetStoreError
+from dleverage.errors import CorruptChunkError, DatasetStoreError, OutputLockedError
 from dleverage.factor.factor import positive_diagonal
+from dleverage.io.lock import lock_path
 from dleverage.update import read_dataset, update_dataset
 
 CHUNK_ROWS = 256
@@ -192,3 +194,15 @@ def test_update_reads_only_new_rows(tmp_path, batches):
     scratch = leverage_scores(np.vstack(batches[:2]), ridge="rel:0.01", method="tsqr")
     scale = np.abs(scratch.factor.r_data).max()
     assert np.abs(result.factor.r_data - scratch.factor.r_data).max() / scale <= 1e-10
+
+
+def test_update_of_locked_store(tmp_path, batches):
+    store = str(tmp_path / "store")
+    update_dataset(store, batches[0])
+    # pid 1 always runs, so this lock of this host is live, not stale.
+    record = {"format": "dleverage.lock/1", "pid": 1, "host": socket.gethostname()}
+    with open(lock_path(store), "w") as handle:
+        json.dump(record, handle)
+    with pytest.raises(OutputLockedError, match="is locked by another run .pid 1 on"):
+        update_dataset(store, batches[1])
+    assert read_dataset(store)[0].n_samples == 700
