@@ -14,6 +14,9 @@ The main entry points::
 
 from dleverage._version import __version__
 from dleverage.errors import (
+    ClusterConnectionError,
+    CorruptChunkError,
+    DatasetStoreError,
     DleverageError,
     DleverageWarning,
     IncompleteOutputError,
@@ -25,6 +28,7 @@ from dleverage.errors import (
     InvalidSeedError,
     NonFiniteInputError,
     OutputExistsError,
+    OutputLockedError,
     UnknownSchemeError,
     UnsupportedDtypeError,
 )
@@ -35,6 +39,7 @@ from dleverage.report import render_report, score_summary
 from dleverage.sampling import SampleResult, read_sample, sample
 from dleverage.scores import LeverageResult, leverage_scores, read_scores, score_rows
 from dleverage.train import fit_subset, read_subset, ridge_solve, sketch_and_solve
+from dleverage.update import UpdateResult, read_dataset, update_dataset
 from dleverage.valuation import (
     a_optimal_gains,
     d_optimal_gains,
@@ -44,6 +49,9 @@ from dleverage.valuation import (
 )
 
 __all__ = [
+    "ClusterConnectionError",
+    "CorruptChunkError",
+    "DatasetStoreError",
     "DleverageError",
     "DleverageWarning",
     "Factor",
@@ -59,9 +67,11 @@ __all__ = [
     "LeverageScorer",
     "NonFiniteInputError",
     "OutputExistsError",
+    "OutputLockedError",
     "SampleResult",
     "UnknownSchemeError",
     "UnsupportedDtypeError",
+    "UpdateResult",
     "__version__",
     "a_optimal_gains",
     "d_optimal_gains",
@@ -72,6 +82,7 @@ __all__ = [
     "leverage_scores",
     "open_matrix",
     "parse_ridge",
+    "read_dataset",
     "read_idx",
     "read_sample",
     "read_scores",
@@ -82,5 +93,6 @@ __all__ = [
     "score_rows",
     "score_summary",
     "sketch_and_solve",
+    "update_dataset",
     "values",
 ]

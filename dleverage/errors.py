@@ -8,6 +8,8 @@ Every error derives from :class:`DleverageError`, which is a :class:`ValueError`
 from __future__ import annotations
 
 __all__ = [
+    "CorruptChunkError",
+    "DatasetStoreError",
     "DleverageError",
     "DleverageWarning",
     "IncompleteOutputError",
@@ -19,6 +21,7 @@ __all__ = [
     "InvalidSeedError",
     "NonFiniteInputError",
     "OutputExistsError",
+    "OutputLockedError",
     "UnknownSchemeError",
     "UnsupportedDtypeError",
 ]
@@ -90,6 +93,26 @@ class InvalidLabelsError(InvalidInputError):
 
 class InvalidSeedError(InvalidInputError):
     """The random seed is not a non-negative integer."""
+
+
+class CorruptChunkError(InvalidInputError):
+    """A storage chunk of the input is missing or cannot be decoded.
+
+    The message names the array and the chunk key; the error keeps a single
+    message argument so that it pickles between Dask workers and the client.
+    """
+
+
+class OutputLockedError(DleverageError):
+    """Another run holds the lock of the output path."""
+
+
+class ClusterConnectionError(DleverageError):
+    """The Dask scheduler cannot be reached, or the TLS settings are incomplete."""
+
+
+class DatasetStoreError(DleverageError):
+    """A dataset store for ``dleverage update`` is missing, invalid or inconsistent."""
 
 
 class DleverageWarning(UserWarning):

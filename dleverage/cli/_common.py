@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["add_cluster_options", "emit", "split_component"]
+from distributed import Client
+
+from dleverage.client import cluster_client, tls_security
+
+__all__ = ["add_cluster_options", "connect", "emit", "split_component"]
 
 
 def add_cluster_options(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +24,13 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="address of a running Dask scheduler; default $DASK_SCHEDULER_ADDRESS, "
         "else an embedded LocalCluster on 127.0.0.1",
+    )
+    group.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="seconds to wait for the scheduler before failing (default 30)",
     )
     group.add_argument(
         "--workers",
@@ -39,6 +52,38 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
         metavar="SIZE",
         help="memory limit per worker of the embedded LocalCluster, e.g. 2GiB",
     )
+    tls = parser.add_argument_group(
+        "TLS", "PEM files for a tls:// scheduler; default: Dask's distributed.comm.tls"
+    )
+    tls.add_argument(
+        "--tls-ca-file",
+        metavar="PEM",
+        help="certificate authority that signed the scheduler's certificate",
+    )
+    tls.add_argument("--tls-cert", metavar="PEM", help="this client's certificate")
+    tls.add_argument(
+        "--tls-key", metavar="PEM", help="private key, if not inside --tls-cert"
+    )
+
+
+@contextlib.contextmanager
+def connect(args: argparse.Namespace) -> Iterator[Client]:
+    """Open the cluster that the options of ``args`` select, for a ``with`` block.
+
+    An embedded LocalCluster prints its dashboard link to standard error.
+    """
+    security = tls_security(args.tls_ca_file, args.tls_cert, args.tls_key)
+    with cluster_client(
+        args.scheduler,
+        n_workers=args.workers,
+        threads_per_worker=args.threads_per_worker,
+        memory_limit=args.memory_limit,
+        security=security,
+        connect_timeout=args.connect_timeout,
+    ) as client:
+        if client.cluster is not None:
+            sys.stderr.write(f"Dask dashboard: {client.dashboard_link}\n")
+        yield client
 
 
 def split_component(location: str) -> tuple[str, str | None]:

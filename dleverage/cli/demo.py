@@ -10,9 +10,8 @@ import time
 import numpy as np
 import zarr
 
-from dleverage.cli._common import emit
+from dleverage.cli._common import add_cluster_options, connect, emit
 from dleverage.cli.score import summary_lines, summary_payload
-from dleverage.client import cluster_client
 from dleverage.io.datasets import write_digits
 from dleverage.io.matrix import open_matrix
 from dleverage.scores import leverage_scores
@@ -28,7 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="score scikit-learn's digits on a local cluster",
         description="Write scikit-learn's digits to a Zarr store, compute their "
-        "ridge leverage scores on an embedded LocalCluster, and print the summary "
+        "ridge leverage scores on a Dask cluster (an embedded LocalCluster unless a "
+        "scheduler is given), and print the summary "
         "and the ten highest-valued rows.",
     )
     parser.add_argument(
@@ -41,15 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="rel:0.01",
         help="lambda (default rel:0.01, 1%% of the mean eigenvalue of X^T X)",
     )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=2,
-        metavar="N",
-        help="worker processes (default 2)",
-    )
     parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.set_defaults(handler=run)
+    add_cluster_options(parser)
+    parser.set_defaults(handler=run, workers=2, threads_per_worker=1)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     os.makedirs(directory, exist_ok=True)
     data_path = write_digits(directory)
     out_path = os.path.join(directory, "scores.zarr")
-    with cluster_client(n_workers=args.workers, threads_per_worker=1):
+    with connect(args):
         start = time.perf_counter()
         result = leverage_scores(
             open_matrix(data_path, component="X"), ridge=args.ridge, method="auto"

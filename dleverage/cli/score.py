@@ -6,8 +6,8 @@ import argparse
 import time
 from typing import Any
 
-from dleverage.cli._common import add_cluster_options, emit, split_component
-from dleverage.client import cluster_client
+from dleverage.cli._common import add_cluster_options, connect, emit, split_component
+from dleverage.io.lock import output_lock
 from dleverage.io.matrix import open_matrix
 from dleverage.io.output import check_output_location
 from dleverage.scores import LeverageResult, leverage_scores
@@ -51,6 +51,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--overwrite",
         action="store_true",
         help="replace OUT if it is a dleverage store written earlier",
+    )
+    parser.add_argument(
+        "--allow-missing-chunks",
+        action="store_true",
+        help="read absent input chunks as the fill value instead of failing (only "
+        "for arrays written with write_empty_chunks=False)",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
@@ -99,14 +105,14 @@ def run(args: argparse.Namespace) -> int:
     path, component = split_component(args.input)
     progress = not (args.no_progress or args.json)
     check_output_location(args.out, overwrite=args.overwrite)
-    with cluster_client(
-        args.scheduler,
-        n_workers=args.workers,
-        threads_per_worker=args.threads_per_worker,
-        memory_limit=args.memory_limit,
-    ):
+    missing = "fill" if args.allow_missing_chunks else "raise"
+    # The lock is taken before pass 1, so a second run on the same output fails
+    # at once instead of after computing its factor.
+    with output_lock(args.out), connect(args):
         start = time.perf_counter()
-        x = open_matrix(path, component=component, chunks=args.chunks)
+        x = open_matrix(
+            path, component=component, chunks=args.chunks, missing_chunks=missing
+        )
         result = leverage_scores(
             x,
             ridge=args.ridge,

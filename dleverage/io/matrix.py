@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
-from typing import Any
+from typing import Any, Literal
 
 import dask.array as da
 import numpy as np
 import zarr
+from dask.base import tokenize
 
 from dleverage._validation import check_dtype, check_matrix_shape
 from dleverage.errors import InvalidInputError, UnsupportedDtypeError
-from dleverage.io.urls import redact_url
+from dleverage.io.chunks import check_chunks_present, read_block
+from dleverage.io.urls import is_local, local_path, redact_url
 
 __all__ = ["open_matrix", "open_zarr_array", "row_chunk_size", "source_of"]
 
@@ -69,12 +72,13 @@ def open_zarr_array(
     """
     if isinstance(source, zarr.Array):
         node: zarr.Array | zarr.Group = source
-        where = str(source.store_path)
+        where = redact_url(str(source.store_path))
     elif isinstance(source, zarr.Group):
         node = source
-        where = str(source.store_path)
+        where = redact_url(str(source.store_path))
     else:
         where = redact_url(source)
+        _reject_unsafe_v2_metadata(source, component, where)
         try:
             node = zarr.open(
                 store=os.fspath(source), mode="r", storage_options=storage_options
@@ -117,6 +121,40 @@ def _select_array(group: zarr.Group, component: str | None, where: str) -> zarr.
     if not isinstance(node, zarr.Array):
         raise InvalidInputError(f"{component!r} in {where!r} is a group, not an array.")
     return node
+
+
+def _reject_unsafe_v2_metadata(
+    source: str | os.PathLike[str], component: str | None, where: str
+) -> None:
+    """Reject a local Zarr v2 array whose metadata names object dtype or pickle.
+
+    Zarr 3 itself rejects such arrays, with a message about data types. This
+    check reads the ``.zarray`` JSON first, so the message names the unsafe part.
+    """
+    if not is_local(source):
+        return
+    path = os.path.join(local_path(source), component or "", ".zarray")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            metadata = json.load(handle)
+    except (OSError, ValueError):
+        return
+    if not isinstance(metadata, dict):
+        return
+    codecs = [metadata.get("compressor"), *(metadata.get("filters") or ())]
+    names = [c.get("id") for c in codecs if isinstance(c, dict)]
+    if "pickle" in names:
+        raise UnsupportedDtypeError(
+            f"The Zarr v2 array {where!r} uses the pickle codec, which unpickles "
+            "data and can run arbitrary code on read, so it is not opened. Rewrite "
+            "it with a numeric dtype and a compressor such as Zstd or Blosc."
+        )
+    if str(metadata.get("dtype", "")).endswith("O"):
+        raise UnsupportedDtypeError(
+            f"The Zarr v2 array {where!r} has object dtype, which cannot be scored "
+            "and may run code on read, so it is not opened. Store the data as "
+            "float32 or float64."
+        )
 
 
 def _reject_unsafe_codecs(array: zarr.Array, where: str) -> None:
@@ -170,6 +208,7 @@ def open_matrix(
     component: str | None = None,
     chunks: int | None = None,
     storage_options: dict[str, Any] | None = None,
+    missing_chunks: Literal["raise", "fill"] = "raise",
 ) -> da.Array:
     """Open a tall matrix as a Dask array chunked by rows only.
 
@@ -187,6 +226,10 @@ def open_matrix(
         its row chunks.
     storage_options : dict, optional
         Passed to fsspec for remote URLs.
+    missing_chunks : {"raise", "fill"}, default="raise"
+        What to do when a storage chunk of a Zarr array is absent: raise, or read
+        it as the fill value (Zarr's own behaviour, right only for arrays written
+        with ``write_empty_chunks=False``).
 
     Returns
     -------
@@ -200,7 +243,14 @@ def open_matrix(
         If the input is not 2-D, has no columns, or cannot be opened.
     UnsupportedDtypeError
         If the dtype is not boolean, integer or real floating point.
+    CorruptChunkError
+        If a storage chunk is absent (with ``missing_chunks="raise"``); reading a
+        chunk that cannot be decoded raises it later, when the blocks compute.
     """
+    if missing_chunks not in ("raise", "fill"):
+        raise InvalidInputError(
+            f"Invalid missing_chunks={missing_chunks!r}. Expected 'raise' or 'fill'."
+        )
     if isinstance(source, da.Array):
         return _from_dask(source, chunks)
     if isinstance(source, np.ndarray) or (
@@ -216,9 +266,11 @@ def open_matrix(
         if isinstance(source, (str, os.PathLike)):
             location = redact_url(source)
         else:
-            location = str(array.store_path)
+            location = redact_url(str(array.store_path))
         if component is not None:
             location = f"{location}::{component}"
+        if missing_chunks == "raise":
+            check_chunks_present(array)
         return _remember_source(_from_zarr(array, chunks), location)
     raise InvalidInputError(
         f"Cannot open an input of type {type(source).__name__}. Expected a Zarr path "
@@ -259,8 +311,10 @@ def _from_zarr(array: zarr.Array, chunks: int | None) -> da.Array:
     rows = min(rows, max(1, array.shape[0]))
     logger.debug(
         "opening %s with %d rows per block (storage %s)",
-        array.store_path,
+        redact_url(str(array.store_path)),
         rows,
         storage,
     )
-    return da.from_zarr(array, chunks=(rows, array.shape[1]))
+    block_chunks = (rows, array.shape[1])
+    name = "from-zarr-" + tokenize(array, block_chunks)
+    return da.from_array(array, chunks=block_chunks, name=name, getitem=read_block)

@@ -8,31 +8,56 @@ Layout of a store::
       factor/solver             float64 (p, p) or (p, rank)
       factor/singular_values    float64 (n_features,)
 
-A local store is written under a hidden temporary name beside ``OUT`` and renamed
-into place when complete, so a failed run leaves no group at ``OUT``. Every store
-also carries ``attrs["dleverage"]["complete"] = True``, written last, and readers
-reject stores without it (this is the only guard on stores that are not local).
+A local store is written under the hidden partial name ``.OUT.partial`` beside
+``OUT`` and renamed into place when complete, so a failed run leaves no group at
+``OUT``. Every store also carries ``attrs["dleverage"]["complete"] = True``, written
+last, and readers reject stores without it (this is the only guard on stores that
+are not local).
+
+Resuming. While a store is being written it carries per-chunk completion records,
+so an interrupted write resumes where it stopped (see :mod:`dleverage.io.partial`).
+``chunk_records`` and the partial attrs are deleted before the store is marked
+complete.
+
+Locking. A local output is written under :func:`~dleverage.io.lock.output_lock`, so a
+second run on the same output raises :class:`~dleverage.errors.OutputLockedError`.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-import math
 import os
 import shutil
-import time
 import uuid
 from typing import Any
 
+import dask
 import dask.array as da
 import numpy as np
 import zarr
 
 from dleverage._compute import compute
 from dleverage._version import __version__
-from dleverage.errors import IncompleteOutputError, InvalidInputError, OutputExistsError
+from dleverage.errors import (
+    DleverageError,
+    IncompleteOutputError,
+    InvalidInputError,
+    OutputExistsError,
+)
 from dleverage.factor.factor import Factor
+from dleverage.io.factor_store import factor_from_group, factor_metadata, write_factor
+from dleverage.io.lock import output_lock
+from dleverage.io.partial import (
+    chunk_record,
+    create_partial,
+    open_matching_partial,
+    partial_path,
+    remove_partial,
+    run_fingerprint,
+    sum_rows,
+    write_score_chunk,
+)
 from dleverage.io.urls import is_local, local_path, redact_url
 
 __all__ = [
@@ -41,6 +66,7 @@ __all__ = [
     "factor_from_group",
     "factor_metadata",
     "open_store",
+    "partial_path",
     "write_factor",
     "write_scores_store",
 ]
@@ -49,84 +75,6 @@ logger = logging.getLogger(__name__)
 
 #: Format tag of score stores; readers check it.
 FORMAT = "dleverage.scores/1"
-
-_FACTOR_ARRAYS = ("r_data", "solver", "singular_values")
-
-
-def _json_float(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
-def factor_metadata(factor: Factor) -> dict[str, Any]:
-    """Return the JSON-serializable scalar fields of ``factor``."""
-    return {
-        "method": factor.method,
-        "method_reason": factor.method_reason,
-        "n_samples": factor.n_samples,
-        "n_features": factor.n_features,
-        "intercept": factor.intercept,
-        "ridge": factor.ridge,
-        "ridge_spec": factor.ridge_spec,
-        "rcond": factor.rcond,
-        "rank": factor.rank,
-        "d_eff": factor.d_eff,
-        "solver_kind": factor.solver_kind,
-        "condition_number": _json_float(factor.condition_number),
-    }
-
-
-def write_factor(group: zarr.Group, factor: Factor) -> None:
-    """Write the arrays of ``factor`` into ``group/factor``."""
-    sub = group.require_group("factor")
-    for name in _FACTOR_ARRAYS:
-        values = np.asarray(getattr(factor, name), dtype=np.float64)
-        array = sub.create_array(
-            name,
-            shape=values.shape,
-            dtype="float64",
-            chunks=values.shape or (1,),
-            overwrite=True,
-        )
-        array[...] = values
-    sub.attrs.update(factor_metadata(factor))
-
-
-def factor_from_group(group: zarr.Group) -> Factor:
-    """Read a :class:`Factor` written by :func:`write_factor`."""
-    try:
-        sub = group["factor"]
-        meta = dict(sub.attrs)
-        arrays = {name: np.asarray(sub[name][...]) for name in _FACTOR_ARRAYS}
-    except KeyError as exc:
-        raise IncompleteOutputError(
-            f"The store {group.store_path} has no complete factor group: {exc}."
-        ) from exc
-    condition = meta.get("condition_number")
-    return Factor(
-        method=meta["method"],
-        method_reason=meta["method_reason"],
-        n_samples=int(meta["n_samples"]),
-        n_features=int(meta["n_features"]),
-        intercept=bool(meta["intercept"]),
-        ridge=float(meta["ridge"]),
-        ridge_spec=str(meta["ridge_spec"]),
-        rcond=float(meta["rcond"]),
-        rank=int(meta["rank"]),
-        d_eff=float(meta["d_eff"]),
-        r_data=arrays["r_data"],
-        singular_values=arrays["singular_values"],
-        solver_kind=meta["solver_kind"],
-        solver=arrays["solver"],
-        condition_number=float("inf") if condition is None else float(condition),
-    )
-
-
-def _node_exists(location: str) -> bool:
-    try:
-        zarr.open(store=location, mode="r")
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
-        return False
-    return True
 
 
 def _is_dleverage_store(path: str) -> bool:
@@ -143,67 +91,57 @@ def _is_regular(chunks: tuple[int, ...]) -> bool:
     return all(c == chunks[0] for c in head) and chunks[-1] <= chunks[0]
 
 
+def _regular_scores(scores: da.Array) -> tuple[da.Array, int]:
+    row_chunks = tuple(int(c) for c in scores.chunks[0])
+    chunk = max(1, max(row_chunks, default=1))
+    if _is_regular(row_chunks) and row_chunks[0] > 0:
+        return scores, row_chunks[0]
+    return scores.rechunk(chunk), chunk
+
+
 def _write_group(
     location: str,
     scores: da.Array,
     factor: Factor,
     metadata: dict[str, Any],
     *,
+    fingerprint: str,
+    overwrite: bool,
     progress: bool,
-) -> None:
-    group = zarr.open_group(location, mode="w", zarr_format=3)
-    row_chunks = tuple(int(c) for c in scores.chunks[0])
-    chunk = max(1, max(row_chunks, default=1))
-    if _is_regular(row_chunks) and row_chunks[0] > 0:
-        chunk = row_chunks[0]
-    else:
-        scores = scores.rechunk(chunk)
-    target = group.create_array(
-        "scores", shape=(factor.n_samples,), chunks=(chunk,), dtype="float64"
+) -> int:
+    """Write or resume the group at ``location``; return the chunks reused."""
+    scores, chunk = _regular_scores(scores)
+    n_chunks = len(scores.chunks[0])
+    shape = (factor.n_samples, chunk, n_chunks)
+    group = open_matching_partial(location, fingerprint, shape, overwrite)
+    if group is None:
+        group = create_partial(location, factor, fingerprint, n_chunks, chunk)
+    target, records = group["scores"], group["chunk_records"]
+    stored = np.asarray(records[...])
+    expected = [chunk_record(fingerprint, i) for i in range(n_chunks)]
+    todo = [i for i in range(n_chunks) if int(stored[i]) != expected[i]]
+    reused = n_chunks - len(todo)
+    logger.info(
+        "writing %s: reusing %d of %d finished chunks",
+        redact_url(location),
+        reused,
+        n_chunks,
     )
-    write_factor(group, factor)
-    compute(da.store(scores, target, lock=False, compute=False), progress=progress)
-    group.attrs["dleverage"] = {**metadata, "complete": True}
-
-
-def check_output_location(
-    path: str | os.PathLike[str], *, overwrite: bool = False
-) -> str:
-    """Check that a new store may be written at a local ``path``; return it absolute.
-
-    Call it before any computation so that a run fails before doing work.
-
-    Raises
-    ------
-    OutputExistsError
-        If ``path`` exists and ``overwrite`` is False, or it is not a dleverage
-        store (which is never replaced).
-    InvalidInputError
-        If the parent folder does not exist.
-    """
-    location = os.fspath(path)
-    local = is_local(location)
-    target = local_path(location) if local else location
-    shown = target if local else redact_url(location)
-    exists = os.path.exists(target) if local else _node_exists(location)
-    if exists:
-        if not overwrite:
-            raise OutputExistsError(
-                f"The output {shown!r} exists already. Choose another path or pass "
-                "overwrite=True (--overwrite) to replace it."
-            )
-        if not _is_dleverage_store(target):
-            raise OutputExistsError(
-                f"The output {shown!r} exists and is not a dleverage store, so it "
-                "is not replaced. Choose another path."
-            )
-    parent = os.path.dirname(target)
-    if local and not os.path.isdir(parent):
-        raise InvalidInputError(
-            f"The parent folder {parent!r} of the output does not exist. Create it "
-            "first."
-        )
-    return target
+    if todo:
+        blocks = scores.to_delayed(optimize_graph=True).ravel().tolist()
+        starts = np.concatenate([[0], np.cumsum(scores.chunks[0])]).astype(int)
+        write = dask.delayed(write_score_chunk, pure=True)
+        # Wrapped once, so the arrays are tokenized and sent once, not per task.
+        target_task = dask.delayed(target, pure=True)
+        records_task = dask.delayed(records, pure=True)
+        tasks = [
+            write(blocks[i], target_task, records_task, i, int(starts[i]), expected[i])
+            for i in todo
+        ]
+        compute(dask.delayed(sum_rows, pure=True)(tasks), progress=progress)
+    del group["chunk_records"]
+    group.attrs.put({"dleverage": {**metadata, "complete": True}})
+    return reused
 
 
 def write_scores_store(
@@ -216,6 +154,10 @@ def write_scores_store(
     progress: bool = False,
 ) -> str:
     """Compute ``scores`` into a new store at ``path`` and return its location.
+
+    A run that was interrupted (client killed, cluster lost) leaves a partial store;
+    the same call resumes it, rewriting only the chunks without a matching
+    completion record (see the module notes).
 
     Parameters
     ----------
@@ -234,7 +176,9 @@ def write_scores_store(
     ------
     OutputExistsError
         If ``path`` exists and ``overwrite`` is False, or it exists and is not a
-        dleverage store.
+        dleverage store, or the partial location contains something else.
+    OutputLockedError
+        If another run is writing the same local output.
     """
     location = os.fspath(path)
     attrs = {
@@ -244,55 +188,107 @@ def write_scores_store(
         **factor_metadata(factor),
         **metadata,
     }
+    fingerprint = run_fingerprint(scores, factor, metadata)
     if not is_local(location):
         check_output_location(location, overwrite=overwrite)
-        # NOTE: remote stores are written in place. Only the completion marker in
-        # attrs, written last, distinguishes a finished store from a failed one.
-        _write_group(location, scores, factor, attrs, progress=progress)
+        # NOTE: remote stores are written in place and not locked. Only the
+        # completion marker in attrs, written last, marks a finished store.
+        _write_group(
+            location,
+            scores,
+            factor,
+            attrs,
+            fingerprint=fingerprint,
+            overwrite=overwrite,
+            progress=progress,
+        )
         return redact_url(location)
     target = check_output_location(location, overwrite=overwrite)
-    parent = os.path.dirname(target)
-    temporary = os.path.join(
-        parent, f".{os.path.basename(target)}.tmp-{uuid.uuid4().hex[:12]}"
-    )
-    try:
-        _write_group(temporary, scores, factor, attrs, progress=progress)
-        _replace(temporary, target)
-    except BaseException:
-        _discard(temporary)
-        raise
+    with output_lock(target):
+        _check_target(target, overwrite)
+        partial = partial_path(target)
+        try:
+            _write_group(
+                partial,
+                scores,
+                factor,
+                attrs,
+                fingerprint=fingerprint,
+                overwrite=False,
+                progress=progress,
+            )
+        except DleverageError:
+            # Invalid input is not resumable: remove what this write created.
+            remove_partial(partial)
+            raise
+        _replace(partial, target)
     logger.info("wrote %s (%d rows)", target, factor.n_samples)
     return target
 
 
-def _discard(
-    temporary: str, *, quiet_seconds: float = 1.0, timeout: float = 60.0
-) -> None:
-    """Remove a failed run's temporary store, also what in-flight tasks write later.
+def check_output_location(
+    path: str | os.PathLike[str], *, overwrite: bool = False
+) -> str:
+    """Check that a store may be written at ``path``; return it (absolute if local).
 
-    When one block fails, Dask raises at once while tasks already running on other
-    threads or workers go on and may write their chunk after a first removal. The
-    folder counts as gone once it has stayed absent for ``quiet_seconds``.
+    Call it before any computation so that a run fails before doing work. A remote
+    location that holds an incomplete store passes, so that the write resumes it.
+
+    Raises
+    ------
+    OutputExistsError
+        If a store exists at ``path`` and ``overwrite`` is False, or something
+        that is not a dleverage store exists there (it is never replaced).
+    InvalidInputError
+        If the parent folder of a local ``path`` does not exist.
     """
-    deadline = time.monotonic() + timeout
-    absent_since: float | None = None
-    while time.monotonic() < deadline:
-        if os.path.exists(temporary):
-            shutil.rmtree(temporary, ignore_errors=True)
-            absent_since = None
-        elif absent_since is None:
-            absent_since = time.monotonic()
-        elif time.monotonic() - absent_since >= quiet_seconds:
-            return
-        time.sleep(0.05)
-    logger.error("could not remove the temporary store %s of a failed run", temporary)
+    location = os.fspath(path)
+    if not is_local(location):
+        if _is_complete_store(location):
+            _check_target(location, overwrite, shown=redact_url(location))
+        return location
+    target = local_path(location)
+    parent = os.path.dirname(target)
+    if not os.path.isdir(parent):
+        raise InvalidInputError(
+            f"The parent folder {parent!r} of the output does not exist. Create it "
+            "first."
+        )
+    if os.path.exists(target):
+        _check_target(target, overwrite, shown=target)
+    return target
+
+
+def _is_complete_store(location: str) -> bool:
+    try:
+        group = zarr.open_group(location, mode="r")
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return False
+    meta = group.attrs.get("dleverage")
+    return isinstance(meta, dict) and bool(meta.get("complete"))
+
+
+def _check_target(target: str, overwrite: bool, *, shown: str | None = None) -> None:
+    shown = target if shown is None else shown
+    if is_local(target) and not os.path.exists(target):
+        return
+    if not overwrite:
+        raise OutputExistsError(
+            f"The output {shown!r} exists already. Choose another path or pass "
+            "overwrite=True (--overwrite) to replace it."
+        )
+    if not _is_dleverage_store(target):
+        raise OutputExistsError(
+            f"The output {shown!r} exists and is not a dleverage store, so it "
+            "is not replaced. Choose another path."
+        )
 
 
 def _replace(temporary: str, target: str) -> None:
     if not os.path.exists(target):
         os.rename(temporary, target)
         return
-    retired = f"{temporary}.old"
+    retired = f"{temporary}.old-{uuid.uuid4().hex[:12]}"
     os.rename(target, retired)
     os.rename(temporary, target)
     shutil.rmtree(retired, ignore_errors=True)

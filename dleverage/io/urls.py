@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import urllib.parse
 
 __all__ = ["is_local", "local_path", "redact_url"]
 
 _SECRET_QUERY_KEYS = {"token", "key", "secret", "password", "sig", "signature"}
+
+# "user:password@" after a slash, a bracket or a space: the user info of a URL that
+# a store printed as a path (fsspec's memory and local file systems keep it there).
+_PATH_USERINFO = re.compile(r"(?<=[/(\s])[^/@\s:()]+:[^/@\s()]+@")
 
 
 def redact_url(location: str | os.PathLike[str]) -> str:
@@ -16,7 +21,7 @@ def redact_url(location: str | os.PathLike[str]) -> str:
     Store URLs may carry credentials (``s3://KEY:SECRET@bucket/x.zarr`` or a signed
     ``?sig=...`` query); this form is the one that may go into logs and attrs.
     """
-    text = os.fspath(location)
+    text = _PATH_USERINFO.sub("***@", os.fspath(location))
     parts = urllib.parse.urlsplit(text)
     if not parts.scheme or len(parts.scheme) == 1:  # plain path or a Windows drive
         return text
