@@ -269,9 +269,10 @@ def open_matrix(
             location = redact_url(str(array.store_path))
         if component is not None:
             location = f"{location}::{component}"
+        matrix = _from_zarr(array, chunks)  # checks shape and dtype first
         if missing_chunks == "raise":
             check_chunks_present(array)
-        return _remember_source(_from_zarr(array, chunks), location)
+        return _remember_source(matrix, location)
     raise InvalidInputError(
         f"Cannot open an input of type {type(source).__name__}. Expected a Zarr path "
         "or URL, a zarr.Array, a NumPy array or a Dask array."
