@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shlex
 import shutil
 import statistics
@@ -73,6 +74,17 @@ def store_bytes(path: str) -> int:
     return total
 
 
+def _process_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_seconds(client: Client) -> float:
+    """Return CPU seconds used so far by this process and every worker process."""
+    workers = client.run(_process_cpu_seconds)
+    return _process_cpu_seconds() + sum(workers.values())
+
+
 def time_io_floor(x: da.Array) -> dict[str, float]:
     start = time.perf_counter()
     x.sum().compute()
@@ -103,9 +115,13 @@ def time_dask_tsqr(x: da.Array) -> dict[str, object]:
 
 
 def run_variant(
-    x: da.Array, repeats: int
+    client: Client, x: da.Array, repeats: int
 ) -> tuple[dict[str, list[dict[str, object]]], dict[str, np.ndarray]]:
-    """Time every task ``repeats`` times, rotating their order each round."""
+    """Time every task ``repeats`` times, rotating their order each round.
+
+    Besides wall seconds each run records the CPU seconds of the client and the
+    workers, which other processes on a shared machine inflate much less.
+    """
     runners: dict[str, Callable[[], dict[str, object]]] = {
         "io floor": lambda: time_io_floor(x),
         "tsqr": lambda: time_engine(x, "tsqr"),
@@ -119,12 +135,15 @@ def run_variant(
         shift = round_index % len(TASKS)
         order = TASKS[shift:] + TASKS[:shift]
         for task in order:
+            cpu_before = cpu_seconds(client)
             outcome = runners[task]()
+            outcome["cpu"] = cpu_seconds(client) - cpu_before
             if "scores" in outcome:
                 scores[task] = np.asarray(outcome.pop("scores"))
             timings[task].append(outcome)
             print(
-                f"  round {round_index + 1} {task:<10} {outcome['total']:.2f} s",
+                f"  round {round_index + 1} {task:<10} {outcome['total']:.2f} s, "
+                f"cpu {outcome['cpu']:.2f} s",
                 file=sys.stderr,
             )
     return timings, scores
@@ -134,6 +153,14 @@ def max_relative_difference(a: np.ndarray, b: np.ndarray) -> float:
     """Return max |a - b| / max(|b|, tiny) over all rows."""
     scale = np.maximum(np.abs(b), np.finfo(np.float64).tiny)
     return float(np.max(np.abs(a - b) / scale))
+
+
+def per_round_ratios(
+    timings: dict[str, list[dict[str, object]]], task: str, reference: str
+) -> str:
+    """Return the wall-time ratios of ``task`` to ``reference`` round by round."""
+    pairs = zip(timings[task], timings[reference], strict=True)
+    return ", ".join(f"{float(a['total']) / float(b['total']):.2f}" for a, b in pairs)
 
 
 def median(values: list[dict[str, object]], key: str) -> float:
@@ -149,11 +176,13 @@ def format_variant(
     floor = median(timings["io floor"], "total")
     floor_one = median(timings["io floor"], "pass1")
     tsqr = median(timings["tsqr"], "total")
+    floor_cpu = median(timings["io floor"], "cpu")
     lines = [
         f"### {name} ({disk_bytes / 1e9:.2f} GB on disk)",
         "",
-        "| task | median s (both passes) | median s (pass 1) | x io floor | runs s |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| task | median s (both passes) | median s (pass 1) | x io floor "
+        "| median CPU s | CPU x io floor | runs s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for task in TASKS:
         total = median(timings[task], "total")
@@ -166,17 +195,24 @@ def format_variant(
         label = task
         if task == "auto":
             label = f"auto (chose {timings[task][0]['chosen']})"
+        cpu = median(timings[task], "cpu")
         lines.append(
-            f"| {label} | {total:.2f} | {pass1} | {total / floor:.2f} | {runs} |"
+            f"| {label} | {total:.2f} | {pass1} | {total / floor:.2f} "
+            f"| {cpu:.2f} | {cpu / floor_cpu:.2f} | {runs} |"
         )
     dask_native = median(timings["dask tsqr"], "total")
     tsqr_pass1 = median(timings["tsqr"], "pass1")
+    tsqr_cpu = median(timings["tsqr"], "cpu")
+    dask_cpu = median(timings["dask tsqr"], "cpu")
     lines += [
         "",
         f"- tsqr / io floor (two passes vs two reads): **{tsqr / floor:.2f}** "
-        "(target <= 2)",
+        f"wall, {tsqr_cpu / floor_cpu:.2f} CPU; per round "
+        f"{per_round_ratios(timings, 'tsqr', 'io floor')} (target <= 2)",
         f"- tsqr pass 1 / one read: {tsqr_pass1 / floor_one:.2f}",
-        f"- dask tsqr / tsqr: **{dask_native / tsqr:.2f}** (target >= 3)",
+        f"- dask tsqr / tsqr: **{dask_native / tsqr:.2f}** wall, "
+        f"{dask_cpu / tsqr_cpu:.2f} CPU; per round "
+        f"{per_round_ratios(timings, 'dask tsqr', 'tsqr')} (target >= 3)",
         "- max relative difference of scores vs tsqr: "
         f"gram {max_relative_difference(scores['gram'], scores['tsqr']):.1e}, "
         f"auto {max_relative_difference(scores['auto'], scores['tsqr']):.1e}, "
@@ -207,12 +243,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = "python benchmarks/engine_speed.py " + shlex.join(
-        sys.argv[1:] if argv is None else argv
-    )
+    arguments = sys.argv[1:] if argv is None else argv
+    command = " ".join(["python benchmarks/engine_speed.py", shlex.join(arguments)])
+    command = command.rstrip()
     directory = args.dir or tempfile.mkdtemp(prefix="dleverage-bench-")
     os.makedirs(directory, exist_ok=True)
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     lines: list[str] = []
     try:
         with (
@@ -224,19 +261,20 @@ def main(argv: list[str] | None = None) -> int:
                 dashboard_address=None,
                 memory_limit="4GiB",
             ) as cluster,
-            Client(cluster),
+            Client(cluster) as client,
         ):
             for name, compressed in (("uncompressed", False), ("default zstd", True)):
                 path = os.path.join(directory, f"{name.split()[0]}.zarr")
                 print(f"writing {path}", file=sys.stderr)
                 write_store(path, args.rows, compressed=compressed)
                 x = dl.open_matrix(path)
-                timings, scores = run_variant(x, args.repeats)
+                timings, scores = run_variant(client, x, args.repeats)
                 lines += format_variant(name, timings, scores, store_bytes(path))
     finally:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
     elapsed = time.perf_counter() - started
+    load_after = os.getloadavg()[0]
     body = [
         "## Engine speed: dleverage vs I/O floor and dask.array.linalg.tsqr",
         "",
@@ -244,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Machine: {machine_line()}. The cores were shared with other test runs "
         "during the measurement, so the tasks were interleaved (order rotated every "
-        "round) to share the noise.",
+        f"round) to share the noise. 1-minute load average {load_before:.1f} at the "
+        f"start and {load_after:.1f} at the end.",
         "",
         f"Input: {args.rows:,} x {N_FEATURES} float64 standard normal, Zarr v3, "
         f"row chunks of {CHUNK_ROWS:,} rows ({CHUNK_ROWS * N_FEATURES * 8 / 2**20:.1f}"
@@ -256,7 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         "the io floor: two reads, for dask tsqr: its single graph); `pass 1` is "
         "`leverage_scores` alone (for the io floor: the first read). TSQR leaf "
         "blocks are factored in pieces of 2,048 rows "
-        "(`dleverage.factor.kernels.piecewise_triangular_factor`).",
+        "(`dleverage.factor.kernels.piecewise_triangular_factor`). `CPU s` sums "
+        "the user and system CPU seconds of the client and both worker processes "
+        "over the task. Waiting for a core does not count there, so CPU ratios "
+        "move less than wall ratios when other processes load the machine.",
         "",
         *lines,
     ]
