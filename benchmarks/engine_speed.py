@@ -120,7 +120,7 @@ def run_variant(
     """Time every task ``repeats`` times, rotating their order each round.
 
     Besides wall seconds each run records the CPU seconds of the client and the
-    workers, which other processes on a shared machine inflate much less.
+    workers, which other processes on a shared machine inflate less.
     """
     runners: dict[str, Callable[[], dict[str, object]]] = {
         "io floor": lambda: time_io_floor(x),
@@ -232,7 +232,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--repeats", type=int, default=3, help="timings per task")
     parser.add_argument(
-        "--dir", default=None, help="folder for the stores (default: under /tmp)"
+        "--dir",
+        default=None,
+        help="folder for the stores (default: a new temporary folder)",
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the stores instead of deleting them"
