@@ -131,7 +131,12 @@ def _with_known_chunks(x: da.Array, block_rows: tuple[int, ...]) -> da.Array:
 
 
 def score_blocks(x: da.Array, factor: Factor) -> da.Array:
-    """Return the lazy scores of every row of ``x`` against ``factor`` (pass 2)."""
+    """Return the lazy scores of every row of ``x`` against ``factor`` (pass 2).
+
+    The output's Dask name is ``leverage-scores-`` plus a hash of ``x`` and the
+    solver, so scores of the same input against different factors never share
+    keys, in one graph or on one scheduler.
+    """
     solver = dask.delayed(factor.solver, pure=True)
     return x.map_blocks(
         _score_block,
@@ -141,7 +146,7 @@ def score_blocks(x: da.Array, factor: Factor) -> da.Array:
         drop_axis=1,
         dtype=np.float64,
         meta=np.empty((0,), dtype=np.float64),
-        name="leverage-scores",
+        token="leverage-scores",
     )
 
 
