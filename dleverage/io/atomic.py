@@ -12,47 +12,90 @@ import contextlib
 import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
 from dleverage.errors import InvalidInputError, OutputExistsError
 from dleverage.io.urls import is_local, local_path, redact_url
 
-__all__ = ["atomic_output"]
+__all__ = ["atomic_output", "check_target", "remove_when_quiet", "replace_folder"]
 
 logger = logging.getLogger(__name__)
 
 
-def _check_target(
-    target: str, overwrite: bool, is_replaceable: Callable[[str], bool]
+def check_target(
+    target: str,
+    *,
+    overwrite: bool,
+    is_replaceable: Callable[[str], bool],
+    shown: str | None = None,
 ) -> None:
-    if os.path.exists(target):
-        if not overwrite:
-            raise OutputExistsError(
-                f"The output {target!r} exists already. Choose another path or pass "
-                "overwrite=True (--overwrite) to replace it."
+    """Check that an output may be written at ``target``, a local path or a URL.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``target`` exists and ``overwrite`` is False, or ``is_replaceable``
+        returns False for it (what dleverage did not write is never replaced).
+    InvalidInputError
+        If the parent folder of a local ``target`` does not exist.
+    """
+    shown = target if shown is None else shown
+    local = is_local(target)
+    if local:
+        parent = os.path.dirname(target)
+        if not os.path.isdir(parent):
+            raise InvalidInputError(
+                f"The parent folder {parent!r} of the output does not exist. Create "
+                "it first."
             )
-        if not is_replaceable(target):
-            raise OutputExistsError(
-                f"The output {target!r} exists and was not written by this dleverage "
-                "command, so it is not replaced. Choose another path."
-            )
-    parent = os.path.dirname(target)
-    if not os.path.isdir(parent):
-        raise InvalidInputError(
-            f"The parent folder {parent!r} of the output does not exist. Create it "
-            "first."
+        if not os.path.exists(target):
+            return
+    if not overwrite:
+        raise OutputExistsError(
+            f"The output {shown!r} exists already. Choose another path or pass "
+            "overwrite=True (--overwrite) to replace it."
+        )
+    if not is_replaceable(target):
+        raise OutputExistsError(
+            f"The output {shown!r} exists and is not a dleverage store of this kind, "
+            "so it is not replaced. Choose another path."
         )
 
 
-def _replace(temporary: str, target: str) -> None:
+def replace_folder(temporary: str, target: str) -> None:
+    """Rename ``temporary`` to ``target``, removing an earlier ``target`` after."""
     if not os.path.exists(target):
         os.rename(temporary, target)
         return
-    retired = f"{temporary}.old"
+    retired = f"{temporary}.old-{uuid.uuid4().hex[:12]}"
     os.rename(target, retired)
     os.rename(temporary, target)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def remove_when_quiet(
+    folder: str, *, quiet_seconds: float = 1.0, timeout: float = 60.0
+) -> None:
+    """Remove ``folder``, and again whatever in-flight tasks write into it later.
+
+    When one block fails, Dask raises at once while tasks already running on other
+    threads or workers go on and may write their chunk after a first removal. The
+    folder counts as gone once it has stayed absent for ``quiet_seconds``.
+    """
+    deadline = time.monotonic() + timeout
+    absent_since: float | None = None
+    while time.monotonic() < deadline:
+        if os.path.exists(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            absent_since = None
+        elif absent_since is None:
+            absent_since = time.monotonic()
+        elif time.monotonic() - absent_since >= quiet_seconds:
+            return
+        time.sleep(0.05)
+    logger.error("could not remove the folder %s of a failed write", folder)
 
 
 @contextlib.contextmanager
@@ -94,15 +137,15 @@ def atomic_output(
         yield location
         return
     target = local_path(location)
-    _check_target(target, overwrite, is_replaceable)
+    check_target(target, overwrite=overwrite, is_replaceable=is_replaceable)
     temporary = os.path.join(
         os.path.dirname(target),
         f".{os.path.basename(target)}.tmp-{uuid.uuid4().hex[:12]}",
     )
     try:
         yield temporary
-        _replace(temporary, target)
+        replace_folder(temporary, target)
     except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
+        remove_when_quiet(temporary)
         raise
     logger.info("wrote %s", target)

@@ -1,9 +1,10 @@
 """An exclusive lock file beside an output path, so two runs never write one output.
 
-The lock of ``DIR/NAME`` is the file ``DIR/.NAME.lock``, created with
-``O_CREAT | O_EXCL`` (atomic on local file systems) and holding a JSON record of the
-process that owns it: pid, host name and start time. It is removed when the run
-ends, also when the run fails with an exception.
+The lock of ``DIR/NAME`` is the file ``DIR/.NAME.lock``. It holds a JSON record of
+the process that owns it (pid, host name and start time) and is created as a hard
+link to a fully written private file, which is atomic on local file systems and
+fails when the lock exists, like ``O_EXCL``. It is removed when the run ends, also
+when the run fails with an exception.
 
 A run killed with SIGKILL leaves its lock behind. Such a stale lock is detected and
 replaced only when it was written on this host and its pid no longer runs. A lock
@@ -25,6 +26,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 
 from dleverage.errors import InvalidInputError, OutputLockedError
@@ -68,23 +70,31 @@ def _read_owner(path: str) -> dict[str, object] | None:
 
 
 def _create(path: str) -> bool:
-    try:
-        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return False
-    except FileNotFoundError as exc:
-        raise InvalidInputError(
-            f"The parent folder {os.path.dirname(path)!r} of the output does not "
-            "exist. Create it first."
-        ) from exc
+    # The record is written to a private file first and hard-linked to ``path``:
+    # link() fails if ``path`` exists, as O_EXCL does, and readers never see a
+    # lock file without its record.
     record = {
         "format": _LOCK_FORMAT,
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "started_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(),
     }
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
+    private = f"{path}.{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    try:
+        descriptor = os.open(private, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileNotFoundError as exc:
+        raise InvalidInputError(
+            f"The parent folder {os.path.dirname(path)!r} of the output does not "
+            "exist. Create it first."
+        ) from exc
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(record, handle)
+        os.link(private, path)
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(private)
     return True
 
 

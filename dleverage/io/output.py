@@ -28,8 +28,6 @@ from __future__ import annotations
 import datetime
 import logging
 import os
-import shutil
-import uuid
 from typing import Any
 
 import dask
@@ -43,9 +41,9 @@ from dleverage.errors import (
     DleverageError,
     IncompleteOutputError,
     InvalidInputError,
-    OutputExistsError,
 )
 from dleverage.factor.factor import Factor
+from dleverage.io.atomic import check_target, replace_folder
 from dleverage.io.factor_store import factor_from_group, factor_metadata, write_factor
 from dleverage.io.lock import output_lock
 from dleverage.io.partial import (
@@ -205,7 +203,7 @@ def write_scores_store(
         return redact_url(location)
     target = check_output_location(location, overwrite=overwrite)
     with output_lock(target):
-        _check_target(target, overwrite)
+        check_target(target, overwrite=overwrite, is_replaceable=_is_dleverage_store)
         partial = partial_path(target)
         try:
             _write_group(
@@ -221,7 +219,7 @@ def write_scores_store(
             # Invalid input is not resumable: remove what this write created.
             remove_partial(partial)
             raise
-        _replace(partial, target)
+        replace_folder(partial, target)
     logger.info("wrote %s (%d rows)", target, factor.n_samples)
     return target
 
@@ -245,17 +243,15 @@ def check_output_location(
     location = os.fspath(path)
     if not is_local(location):
         if _is_complete_store(location):
-            _check_target(location, overwrite, shown=redact_url(location))
+            check_target(
+                location,
+                overwrite=overwrite,
+                is_replaceable=_is_dleverage_store,
+                shown=redact_url(location),
+            )
         return location
     target = local_path(location)
-    parent = os.path.dirname(target)
-    if not os.path.isdir(parent):
-        raise InvalidInputError(
-            f"The parent folder {parent!r} of the output does not exist. Create it "
-            "first."
-        )
-    if os.path.exists(target):
-        _check_target(target, overwrite, shown=target)
+    check_target(target, overwrite=overwrite, is_replaceable=_is_dleverage_store)
     return target
 
 
@@ -266,32 +262,6 @@ def _is_complete_store(location: str) -> bool:
         return False
     meta = group.attrs.get("dleverage")
     return isinstance(meta, dict) and bool(meta.get("complete"))
-
-
-def _check_target(target: str, overwrite: bool, *, shown: str | None = None) -> None:
-    shown = target if shown is None else shown
-    if is_local(target) and not os.path.exists(target):
-        return
-    if not overwrite:
-        raise OutputExistsError(
-            f"The output {shown!r} exists already. Choose another path or pass "
-            "overwrite=True (--overwrite) to replace it."
-        )
-    if not _is_dleverage_store(target):
-        raise OutputExistsError(
-            f"The output {shown!r} exists and is not a dleverage store, so it "
-            "is not replaced. Choose another path."
-        )
-
-
-def _replace(temporary: str, target: str) -> None:
-    if not os.path.exists(target):
-        os.rename(temporary, target)
-        return
-    retired = f"{temporary}.old-{uuid.uuid4().hex[:12]}"
-    os.rename(target, retired)
-    os.rename(temporary, target)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def open_store(path: str | os.PathLike[str]) -> zarr.Group:

@@ -18,8 +18,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
-import time
 from typing import Any
 
 import dask.array as da
@@ -28,6 +26,7 @@ import zarr
 
 from dleverage.errors import OutputExistsError
 from dleverage.factor.factor import Factor
+from dleverage.io.atomic import remove_when_quiet
 from dleverage.io.factor_store import FACTOR_ARRAYS, factor_metadata, write_factor
 from dleverage.io.urls import is_local, local_path, redact_url
 
@@ -191,27 +190,4 @@ def remove_partial(partial: str) -> None:
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return
     if partial_marker(group) is not None:
-        _remove_when_quiet(partial)
-
-
-def _remove_when_quiet(
-    partial: str, *, quiet_seconds: float = 1.0, timeout: float = 60.0
-) -> None:
-    """Remove ``partial``, and again whatever in-flight tasks write into it later.
-
-    When one block fails, Dask raises at once while tasks already running on other
-    threads or workers go on and may write their chunk after a first removal. The
-    folder counts as gone once it has stayed absent for ``quiet_seconds``.
-    """
-    deadline = time.monotonic() + timeout
-    absent_since: float | None = None
-    while time.monotonic() < deadline:
-        if os.path.exists(partial):
-            shutil.rmtree(partial, ignore_errors=True)
-            absent_since = None
-        elif absent_since is None:
-            absent_since = time.monotonic()
-        elif time.monotonic() - absent_since >= quiet_seconds:
-            return
-        time.sleep(0.05)
-    logger.error("could not remove the partial store %s of a failed run", partial)
+        remove_when_quiet(partial)
