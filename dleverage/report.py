@@ -24,6 +24,7 @@ import numpy as np
 from dleverage._compute import compute
 from dleverage._validation import check_positive_int
 from dleverage.errors import InvalidInputError
+from dleverage.io.atomic import check_target, require_location
 from dleverage.sampling._input import ScoreSource, as_scores
 
 __all__ = ["render_report", "score_summary", "summarize"]
@@ -181,7 +182,11 @@ def _stat_lines(stats: dict[str, Any]) -> list[str]:
 
 
 def render_report(
-    scores: object, out: str | os.PathLike[str], *, bins: int = DEFAULT_BINS
+    scores: object,
+    out: str | os.PathLike[str],
+    *,
+    bins: int = DEFAULT_BINS,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Write the score report to ``out`` (``.png``, ``.svg``, ``.pdf`` or ``.html``).
 
@@ -196,15 +201,19 @@ def render_report(
     Raises
     ------
     InvalidInputError
-        For an unknown file extension, or scores that cannot be summarized.
+        For an unknown file extension, a missing parent folder, or scores that
+        cannot be summarized.
+    OutputExistsError
+        If ``out`` exists and ``overwrite`` is False, or it is not a file.
     """
-    target = os.fspath(out)
+    target = os.path.abspath(require_location(out))
     extension = os.path.splitext(target)[1].lower()
     if extension not in (".png", ".svg", ".pdf", ".html"):
         raise InvalidInputError(
             f"Invalid report file {target!r}. Expected a .png, .svg, .pdf or .html "
             "file name."
         )
+    check_target(target, overwrite=overwrite, is_replaceable=os.path.isfile)
     bins = check_positive_int(bins, name="bins")
     stats, curves = summarize(as_scores(scores), bins=bins)
     figure = _figure(stats, curves)
@@ -218,7 +227,7 @@ def render_report(
         handle.write(payload)
     os.replace(temporary, target)
     logger.info("wrote report %s", target)
-    return {**stats, "out": os.path.abspath(target)}
+    return {**stats, "out": target}
 
 
 def _html(stats: dict[str, Any], png: bytes) -> str:

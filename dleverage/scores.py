@@ -289,6 +289,9 @@ def _check_columns(factor: Factor, n_columns: int) -> None:
 def read_scores(path: str | os.PathLike[str]) -> LeverageResult:
     """Open a score store written by :meth:`LeverageResult.to_zarr`.
 
+    A dataset store of ``dleverage update`` is accepted too: its current
+    generation of scores and factor is returned (see :func:`~dleverage.read_dataset`).
+
     Returns
     -------
     LeverageResult
@@ -299,6 +302,12 @@ def read_scores(path: str | os.PathLike[str]) -> LeverageResult:
     IncompleteOutputError
         If the store is not complete.
     """
+    from dleverage.io.dataset import is_dataset_store
+
+    if is_dataset_store(path):
+        from dleverage.update import read_dataset
+
+        return read_dataset(path)[1]
     group = open_store(path)
     meta = dict(group.attrs["dleverage"])
     scores = da.from_zarr(group["scores"])

@@ -86,6 +86,16 @@ def connect(args: argparse.Namespace) -> Iterator[Client]:
         yield client
 
 
+def show_progress(args: argparse.Namespace) -> bool:
+    """Return True when progress bars should go to standard error.
+
+    They are shown on a terminal only, and never with ``--json`` or
+    ``--no-progress``, so that logs and captured output hold no control codes.
+    """
+    quiet = getattr(args, "no_progress", False) or getattr(args, "json", False)
+    return not quiet and sys.stderr.isatty()
+
+
 def split_component(location: str) -> tuple[str, str | None]:
     """Split ``PATH::NAME`` into the store path and the array inside a group."""
     path, sep, component = location.partition("::")

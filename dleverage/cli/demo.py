@@ -10,7 +10,7 @@ import time
 import numpy as np
 import zarr
 
-from dleverage.cli._common import add_cluster_options, connect, emit
+from dleverage.cli._common import add_cluster_options, connect, emit, show_progress
 from dleverage.cli.score import summary_lines, summary_payload
 from dleverage.io.datasets import write_digits
 from dleverage.io.matrix import open_matrix
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         result = leverage_scores(
             open_matrix(data_path, component="X"), ridge=args.ridge, method="auto"
         )
-        out = result.to_zarr(out_path, overwrite=True, progress=not args.json)
+        out = result.to_zarr(out_path, overwrite=True, progress=show_progress(args))
         seconds = time.perf_counter() - start
     scores = np.asarray(zarr.open_group(out, mode="r")["scores"][...])
     labels = np.asarray(zarr.open_group(data_path, mode="r")["y"][...])

@@ -21,6 +21,9 @@ COMMANDS = (score, update, sample, report, info, demo)
 #: Exit code for invalid input or state (argparse uses it for bad options too).
 EXIT_INVALID = 2
 
+#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with all subcommands registered."""
@@ -60,6 +63,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(exc).split())
         sys.stderr.write(f"dleverage {args.command}: error: {message}\n")
         return EXIT_INVALID
+    except KeyboardInterrupt:
+        # Outputs are written under a partial name, so nothing looks complete; a
+        # rerun of the same command resumes a score store.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        sys.stderr.write(
+            f"dleverage {args.command}: interrupted; no output was completed. Run "
+            "the same command again to resume.\n"
+        )
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

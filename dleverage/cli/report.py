@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dleverage.cli._common import add_cluster_options, emit
-from dleverage.client import cluster_client
+from dleverage.cli._common import add_cluster_options, connect, emit
 from dleverage.report import DEFAULT_BINS, render_report
 
 __all__ = ["add_parser", "run"]
@@ -31,6 +30,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help=f"log-spaced histogram bins (default {DEFAULT_BINS})",
     )
     parser.add_argument(
+        "--overwrite", action="store_true", help="replace OUT if it is an existing file"
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print the statistics as JSON"
     )
     add_cluster_options(parser)
@@ -39,13 +41,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``dleverage report``."""
-    with cluster_client(
-        args.scheduler,
-        n_workers=args.workers,
-        threads_per_worker=args.threads_per_worker,
-        memory_limit=args.memory_limit,
-    ):
-        stats = render_report(args.scores, args.out, bins=args.bins)
+    with connect(args):
+        stats = render_report(
+            args.scores, args.out, bins=args.bins, overwrite=args.overwrite
+        )
     lines = [f"report written to {stats['out']}"]
     lines += [f"  {key:<15} {value}" for key, value in stats.items() if key != "out"]
     emit(stats, as_json=args.json, lines=lines)

@@ -6,8 +6,7 @@ import argparse
 import time
 from typing import Any
 
-from dleverage.cli._common import add_cluster_options, emit
-from dleverage.client import cluster_client
+from dleverage.cli._common import add_cluster_options, connect, emit
 from dleverage.sampling.api import BASE_SCHEMES, SCHEMES, sample
 from dleverage.sampling.result import SampleResult
 
@@ -96,12 +95,7 @@ def _payload(result: SampleResult, out: str, seconds: float) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``dleverage sample``."""
-    with cluster_client(
-        args.scheduler,
-        n_workers=args.workers,
-        threads_per_worker=args.threads_per_worker,
-        memory_limit=args.memory_limit,
-    ):
+    with connect(args):
         start = time.perf_counter()
         result = sample(
             args.scores,

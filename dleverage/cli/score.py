@@ -6,7 +6,13 @@ import argparse
 import time
 from typing import Any
 
-from dleverage.cli._common import add_cluster_options, connect, emit, split_component
+from dleverage.cli._common import (
+    add_cluster_options,
+    connect,
+    emit,
+    show_progress,
+    split_component,
+)
 from dleverage.io.lock import output_lock
 from dleverage.io.matrix import open_matrix
 from dleverage.io.output import check_output_location
@@ -103,7 +109,7 @@ def summary_lines(payload: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run ``dleverage score``."""
     path, component = split_component(args.input)
-    progress = not (args.no_progress or args.json)
+    progress = show_progress(args)
     check_output_location(args.out, overwrite=args.overwrite)
     missing = "fill" if args.allow_missing_chunks else "raise"
     # The lock is taken before pass 1, so a second run on the same output fails

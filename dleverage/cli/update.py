@@ -6,7 +6,13 @@ import argparse
 import time
 from typing import Any
 
-from dleverage.cli._common import add_cluster_options, connect, emit, split_component
+from dleverage.cli._common import (
+    add_cluster_options,
+    connect,
+    emit,
+    show_progress,
+    split_component,
+)
 from dleverage.errors import DatasetStoreError
 from dleverage.update import UpdateResult, update_dataset
 
@@ -115,7 +121,7 @@ def _lines(payload: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Run ``dleverage update``."""
     path, component = split_component(args.append)
-    progress = not (args.no_progress or args.json)
+    progress = show_progress(args)
     start = time.perf_counter()
     with connect(args):
         try:

@@ -88,7 +88,8 @@ def parse_ridge(ridge: float | str | RidgeSpec) -> RidgeSpec:
         value = float(rest)
     except ValueError as exc:
         raise InvalidRidgeError(
-            f"Invalid ridge {ridge!r}: {rest!r} is not a number."
+            f"Invalid ridge {ridge!r}: {rest!r} is not a number. Expected a number "
+            f"after the prefix, as in '{prefix.lower()}:0.01' or 'deff:50'."
         ) from exc
     return _checked(RidgeSpec(kinds[prefix.lower()], value, text))  # type: ignore[arg-type]
 
@@ -100,7 +101,8 @@ def _checked(spec: RidgeSpec) -> RidgeSpec:
         )
     if spec.kind == "deff" and spec.value <= 0:
         raise InvalidRidgeError(
-            f"Invalid ridge {spec.text!r}: the target effective dimension must be > 0."
+            f"Invalid ridge {spec.text!r}: the target effective dimension must be > 0, "
+            "as in 'deff:50'."
         )
     return spec
 
@@ -113,7 +115,9 @@ def effective_dimension(singular_values: np.ndarray, ridge: float) -> float:
     return float(np.sum(s2 / (s2 + ridge)))
 
 
-def ridge_for_effective_dimension(singular_values: np.ndarray, target: float) -> float:
+def ridge_for_effective_dimension(
+    singular_values: np.ndarray, target: float, *, text: str | None = None
+) -> float:
     """Return lambda > 0 with ``effective_dimension(s, lambda) == target``.
 
     Bisection on log(lambda): d_lambda decreases strictly from rank (lambda -> 0)
@@ -127,8 +131,9 @@ def ridge_for_effective_dimension(singular_values: np.ndarray, target: float) ->
     s = np.asarray(singular_values, dtype=np.float64)
     s = s[s > 0]
     if not 0 < target < s.size:
+        shown = text if text is not None else f"deff:{target:g}"
         raise InvalidRidgeError(
-            f"Invalid ridge 'deff:{target:g}': the effective dimension must lie "
+            f"Invalid ridge {shown!r}: the effective dimension must lie "
             f"strictly between 0 and the rank {s.size} of the penalized columns. "
             "Use ridge=0 for the exact leverage, whose sum is the rank."
         )
@@ -165,4 +170,4 @@ def resolve_ridge(
             f"Invalid ridge {spec.text!r}: with an intercept the effective dimension "
             f"is at least {n_unpenalized}; choose a larger target."
         )
-    return ridge_for_effective_dimension(s, target)
+    return ridge_for_effective_dimension(s, target, text=spec.text)

@@ -19,9 +19,32 @@ from collections.abc import Callable, Iterator
 from dleverage.errors import InvalidInputError, OutputExistsError
 from dleverage.io.urls import is_local, local_path, redact_url
 
-__all__ = ["atomic_output", "check_target", "remove_when_quiet", "replace_folder"]
+__all__ = [
+    "atomic_output",
+    "check_target",
+    "remove_when_quiet",
+    "replace_folder",
+    "require_location",
+]
 
 logger = logging.getLogger(__name__)
+
+
+def require_location(path: str | os.PathLike[str]) -> str:
+    """Return ``path`` as a string, rejecting an empty one.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``path`` is empty or only white space (it would mean the current folder).
+    """
+    location = os.fspath(path)
+    if not location.strip():
+        raise InvalidInputError(
+            "The output path is empty. Give the path of the output to create, such "
+            "as scores.zarr."
+        )
+    return location
 
 
 def check_target(
@@ -44,6 +67,12 @@ def check_target(
     shown = target if shown is None else shown
     local = is_local(target)
     if local:
+        here = os.getcwd()
+        if here == target or here.startswith(target.rstrip(os.sep) + os.sep):
+            raise InvalidInputError(
+                f"The output {shown!r} is the current folder or contains it. Give "
+                "the path of a new store, such as scores.zarr."
+            )
         parent = os.path.dirname(target)
         if not os.path.isdir(parent):
             raise InvalidInputError(
@@ -131,7 +160,7 @@ def atomic_output(
     InvalidInputError
         If the parent folder of a local ``path`` does not exist.
     """
-    location = os.fspath(path)
+    location = require_location(path)
     if not is_local(location):
         logger.debug("writing %s in place (remote store)", redact_url(location))
         yield location

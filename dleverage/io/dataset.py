@@ -215,6 +215,12 @@ def read_manifest(store: str | os.PathLike[str]) -> Manifest | None:
         ) from exc
 
 
+def is_dataset_store(location: str | os.PathLike[str]) -> bool:
+    """Return True if ``location`` is a local dataset store of ``dleverage update``."""
+    text = os.fspath(location)
+    return is_local(text) and _is_dataset_group(local_path(text))
+
+
 def _is_dataset_group(root: str) -> bool:
     try:
         group = zarr.open_group(root, mode="r")

@@ -43,6 +43,8 @@ def describe_array(
         "nbytes": int(array.nbytes),
         "nbytes_stored": int(array.nbytes_stored()),
         "rows_per_block": (
-            row_chunk_size(storage[0], array.shape[1]) if array.ndim == 2 else None
+            min(row_chunk_size(storage[0], array.shape[1]), max(1, array.shape[0]))
+            if array.ndim == 2
+            else None
         ),
     }

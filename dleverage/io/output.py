@@ -43,7 +43,7 @@ from dleverage.errors import (
     InvalidInputError,
 )
 from dleverage.factor.factor import Factor
-from dleverage.io.atomic import check_target, replace_folder
+from dleverage.io.atomic import check_target, replace_folder, require_location
 from dleverage.io.factor_store import factor_from_group, factor_metadata, write_factor
 from dleverage.io.lock import output_lock
 from dleverage.io.partial import (
@@ -240,7 +240,7 @@ def check_output_location(
     InvalidInputError
         If the parent folder of a local ``path`` does not exist.
     """
-    location = os.fspath(path)
+    location = require_location(path)
     if not is_local(location):
         if _is_complete_store(location):
             check_target(

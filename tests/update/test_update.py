@@ -10,11 +10,13 @@ import numpy as np
 import pytest
 import zarr
 
+import dleverage as dl
 from dleverage import NonFiniteInputError, leverage_scores
 from dleverage.cli.main import main
 from dleverage.errors import CorruptChunkError, DatasetStoreError, OutputLockedError
 from dleverage.factor.factor import positive_diagonal
 from dleverage.io.lock import lock_path
+from dleverage.testing import reference_leverage
 from dleverage.update import read_dataset, update_dataset
 
 CHUNK_ROWS = 256
@@ -206,3 +208,15 @@ def test_update_of_locked_store(tmp_path, batches):
     with pytest.raises(OutputLockedError, match="is locked by another run .pid 1 on"):
         update_dataset(store, batches[1])
     assert read_dataset(store)[0].n_samples == 700
+
+
+def test_dataset_store_reads_as_scores(tmp_path, batches):
+    store = str(tmp_path / "ds")
+    update_dataset(store, batches[0], ridge="rel:0.01")
+    update_dataset(store, batches[1])
+    result = dl.read_scores(store)
+    rows = np.vstack(batches[:2])
+    expected = reference_leverage(rows, ridge=result.factor.ridge)
+    np.testing.assert_allclose(result.compute(), expected, rtol=1e-10)
+    subset = dl.sample(store, size=20, scheme="topk")
+    assert subset.indices.shape == (20,)
