@@ -112,14 +112,30 @@ def time_query_round(dataset, repeats: int = 5) -> dict:
     }
 
 
-def load_parts(out: pathlib.Path, names: list[str]):
+def load_parts(out: pathlib.Path, patterns: list[str]):
+    """Merge the saved parts whose folder names match ``patterns``, in order.
+
+    Parts of one protocol may be split across folders (``digits_random``,
+    ``digits_margin``, ...); trials are paired by seed, so they merge as one run.
+    """
     rounds, picks, meta = [], [], []
-    for name in names:
-        if (out / name / "run.json").exists():
-            rounds += read_rows(out / name / "rounds.csv")
-            picks += read_rows(out / name / "picks.csv")
-            meta.append(json.loads((out / name / "run.json").read_text()))
+    folders = [p for pattern in patterns for p in sorted(out.glob(pattern))]
+    for folder in folders:
+        if (folder / "run.json").exists():
+            rounds += read_rows(folder / "rounds.csv")
+            picks += read_rows(folder / "picks.csv")
+            meta.append(json.loads((folder / "run.json").read_text()))
     return rounds, picks, meta
+
+
+def merged_meta(meta: list[dict]) -> dict:
+    """Combine the metadata of parts: strategies, timings and summed wall time."""
+    merged = dict(meta[0])
+    merged["strategies"] = [s for m in meta for s in m["strategies"]]
+    merged["timing"] = {k: v for m in meta for k, v in m["timing"].items()}
+    merged["wall_seconds"] = sum(m["wall_seconds"] for m in meta)
+    merged["parts"] = len(meta)
+    return merged
 
 
 def cpu_line(meta: dict) -> str:
@@ -145,9 +161,8 @@ def mnist_section(out: pathlib.Path) -> str:
     lines = [
         f"### MNIST: pool 8,000, test 2,000, split seed {meta[0]['split_seed']}",
         "",
-        f"Default protocol ({len(meta[0]['strategies'])} strategies x 5 seeds): "
-        + cpu_line(meta[0])
-        + ".",
+        f"Default protocol ({len(meta[0]['strategies'])} strategies x "
+        f"{meta[0]['seeds']} seeds): " + cpu_line(meta[0]) + ".",
     ]
     if len(meta) > 1:
         lines.append(
@@ -161,16 +176,25 @@ def mnist_section(out: pathlib.Path) -> str:
 
 
 def digits_section(out: pathlib.Path) -> str:
-    rounds, picks, meta = load_parts(out, ["digits"])
+    rounds, picks, parts = load_parts(out, ["digits", "digits_*"])
     if not rounds:
         return ""
+    meta = [merged_meta(parts)]
     plot_curves(rounds, str(out / "digits_all.png"), title="digits")
     return "\n".join(
         [
             f"### digits: pool {meta[0]['n_pool']}, test {meta[0]['n_test']}, "
             f"split seed {meta[0]['split_seed']}",
             "",
-            "Default protocol and strategies: " + cpu_line(meta[0]) + ".",
+            "Default protocol and strategies: "
+            + cpu_line(meta[0])
+            + (
+                f" (run as {meta[0]['parts']} saved parts, two at a time; the wall "
+                "time is their sum)"
+                if meta[0]["parts"] > 1
+                else ""
+            )
+            + ".",
             "",
             markdown_table(summarize(rounds), diagnostics_table(picks, 5)),
         ]

@@ -179,7 +179,9 @@ def markdown_table(summary: list[dict], diagnostics: list[dict] | None = None) -
         "final acc (mean +- std)",
         "AUC (mean +- std)",
         "final wins vs random",
+        "AUC diff vs random (t p)",
         "final wins vs margin",
+        "final diff vs margin",
         "AUC diff vs margin",
         "AUC wins vs margin",
         "AUC p vs margin (t / Wilcoxon)",
@@ -194,7 +196,17 @@ def markdown_table(summary: list[dict], diagnostics: list[dict] | None = None) -
             f"{row['final_mean']:.4f} +- {row['final_std']:.4f}",
             f"{row['auc_mean']:.4f} +- {row['auc_std']:.4f}",
             f"{row['wins_vs_random']}/{n}" if "wins_vs_random" in row else "-",
+            (
+                f"{row['auc_diff_vs_random']:+.4f} ({_cell(row['auc_p_vs_random'])})"
+                if "auc_diff_vs_random" in row
+                else "-"
+            ),
             f"{row['wins_vs_margin']}/{n}" if "wins_vs_margin" in row else "-",
+            (
+                f"{row['final_diff_vs_margin']:+.4f}"
+                if "final_diff_vs_margin" in row
+                else "-"
+            ),
             f"{row['auc_diff_vs_margin']:+.4f}" if "auc_diff_vs_margin" in row else "-",
             f"{row['auc_wins_vs_margin']}/{n}" if "auc_wins_vs_margin" in row else "-",
             (
