@@ -1,6 +1,7 @@
 """Active-learning benchmark: the default protocol on MNIST and digits.
 
-Parts, each saved to ``OUT/NAME`` and skipped when ``OUT/NAME/run.json`` exists:
+Parts, each saved to ``OUT/NAME`` and skipped when ``OUT/NAME/run.json`` or a
+split part ``OUT/NAME_*/run.json`` exists:
 
 - ``mnist``: MNIST (pool 8,000, test 2,000), the default protocol (100 initial,
   40 rounds x 5, 5 seeds) with the default strategies, timed end to end;
@@ -74,9 +75,11 @@ def read_rows(path: pathlib.Path) -> list[dict]:
 
 
 def run_part(name: str, dataset, strategies, seeds: int, args) -> None:
-    target = pathlib.Path(args.out) / name
-    if (target / "run.json").exists():
-        print(f"{name}: kept the saved results in {target}", file=sys.stderr)
+    out = pathlib.Path(args.out)
+    target = out / name
+    saved = [p for p in [target, *out.glob(f"{name}_*")] if (p / "run.json").exists()]
+    if saved:
+        print(f"{name}: kept the {len(saved)} saved parts in {out}", file=sys.stderr)
         return
     result = run_experiment(dataset, strategies, jobs=args.jobs, seeds=seeds)
     write_outputs(result, target)
@@ -150,9 +153,15 @@ def cpu_line(meta: dict) -> str:
 
 
 def mnist_section(out: pathlib.Path) -> str:
-    rounds, picks, meta = load_parts(out, ["mnist", "mnist_variants"])
+    rounds, picks, meta = load_parts(out, ["mnist"])
     if not rounds:
         return ""
+    variant_rounds, variant_picks, variant_parts = load_parts(
+        out, ["mnist_variants", "mnist_variants_*"]
+    )
+    rounds, picks = rounds + variant_rounds, picks + variant_picks
+    if variant_parts:
+        meta.append(merged_meta(variant_parts))
     default = [r for r in rounds if r["strategy"] in DEFAULT_STRATEGIES]
     plot_curves(
         default, str(PLOT), title="MNIST (pool 8,000): 100 + 40 x 5 labels, 5 seeds"
