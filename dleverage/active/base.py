@@ -1,4 +1,4 @@
-"""The query-strategy interface: what a strategy sees and what it returns.
+"""The query-strategy interface: the state a strategy reads and the batch it returns.
 
 A strategy receives a :class:`QueryState` (the pool features, the labeled indices,
 the current model and a seeded generator) and returns ``batch_size`` distinct pool

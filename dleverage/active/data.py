@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 MNIST_POOL = 8000
 MNIST_TEST = 2000
 
-#: Seed of the pool/test split, fixed so that every trial sees the same pool.
+#: Seed of the pool/test split, fixed so that every trial uses the same pool.
 DEFAULT_SPLIT_SEED = 0
 
 

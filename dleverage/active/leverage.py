@@ -47,8 +47,8 @@ def ridge_for(rows: np.ndarray, scale: float) -> float:
 def rows_factor(rows: np.ndarray, ridge: float) -> Factor:
     """Return the engine factor of ``rows`` (no intercept) with absolute ``ridge``.
 
-    R comes from a NumPy QR of the rows, the same leaf kernel the TSQR tree uses;
-    at a few hundred rows a Dask graph would cost more than the factorization.
+    R comes from a NumPy QR of the rows, the same leaf kernel the TSQR tree uses.
+    At a few hundred rows a Dask graph would cost more than the factorization.
     """
     rows = np.asarray(rows, dtype=np.float64)
     r_data = positive_diagonal(triangular_factor(rows))

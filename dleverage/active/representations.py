@@ -2,7 +2,7 @@
 
 A space maps the query state to one row per pool point. ``"embedding"`` is the
 model's 64-d penultimate ReLU embedding. ``"normalized"`` divides each row by its
-Euclidean norm, so leverage sees directions only. ``"class_whitened"`` centers and
+Euclidean norm, so leverage depends on directions only. ``"class_whitened"`` centers and
 whitens each row with the mean and covariance of its predicted class in the pool,
 so a point scores by how atypical it is for its class, not by its norm. ``"pca"``
 and ``"autoencoder"`` are fixed representations fitted once on the unlabeled pool

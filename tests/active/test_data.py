@@ -16,7 +16,8 @@ def test_mnist_split_sizes_and_strata(mnist_dir):
     assert dataset.X_pool.shape == (8000, 784)
     assert dataset.X_test.shape == (2000, 784)
     assert dataset.split_seed == 0
-    assert 0.0 <= dataset.X_pool.min() and dataset.X_pool.max() <= 1.0
+    assert dataset.X_pool.min() >= 0.0
+    assert dataset.X_pool.max() <= 1.0
     pool_counts = np.bincount(dataset.y_pool, minlength=10)
     test_counts = np.bincount(dataset.y_test, minlength=10)
     # Stratified: each class keeps its share of the 10,000 images to within one.
