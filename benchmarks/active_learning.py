@@ -145,17 +145,24 @@ def cpu_line(meta: dict) -> str:
     fit = sum(t["fit_seconds"] for t in meta["timing"].values())
     query = sum(t["query_seconds"] for t in meta["timing"].values())
     trials = len(meta["strategies"]) * meta["seeds"]
+    parts = meta.get("parts", 1)
+    split = (
+        f" (summed over {parts} saved parts that ran side by side)" if parts > 1 else ""
+    )
     return (
-        f"{meta['wall_seconds'] / 60:.1f} min wall with `--jobs {meta['jobs']}`; "
+        f"{meta['wall_seconds'] / 60:.1f} min wall with `--jobs {meta['jobs']}`"
+        f"{split}; "
         f"summed over its {trials} trials, training took {fit / 60:.1f} min and "
         f"queries {query / 60:.1f} min"
     )
 
 
 def mnist_section(out: pathlib.Path) -> str:
-    rounds, picks, meta = load_parts(out, ["mnist"])
+    default_parts = ["mnist", *(f"mnist_{name}" for name in DEFAULT_STRATEGIES)]
+    rounds, picks, parts = load_parts(out, default_parts)
     if not rounds:
         return ""
+    meta = [merged_meta(parts)]
     variant_rounds, variant_picks, variant_parts = load_parts(
         out, ["mnist_variants", "mnist_variants_*"]
     )
@@ -195,15 +202,7 @@ def digits_section(out: pathlib.Path) -> str:
             f"### digits: pool {meta[0]['n_pool']}, test {meta[0]['n_test']}, "
             f"split seed {meta[0]['split_seed']}",
             "",
-            "Default protocol and strategies: "
-            + cpu_line(meta[0])
-            + (
-                f" (run as {meta[0]['parts']} saved parts, two at a time; the wall "
-                "time is their sum)"
-                if meta[0]["parts"] > 1
-                else ""
-            )
-            + ".",
+            "Default protocol and strategies: " + cpu_line(meta[0]) + ".",
             "",
             markdown_table(summarize(rounds), diagnostics_table(picks, 5)),
         ]
@@ -233,6 +232,7 @@ def report(args) -> str:
         f"../shared/data/mnist --out {args.out} --jobs {args.jobs}`\n\n"
         f"Machine: {machine_line()}, shared with other jobs while it ran (load "
         "average 6-13 on 2 cores), so wall times are upper bounds.\n\n"
+        + (pathlib.Path(args.notes).read_text() + "\n" if args.notes else "")
         + "\n\n".join(s for s in sections if s)
         + "\n\n![learning curves](active_learning.png)\n"
     )
@@ -244,6 +244,9 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument(
+        "--notes", help="Markdown file put before the tables (how the run went)"
+    )
     parser.add_argument("--no-write", dest="write", action="store_false")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
