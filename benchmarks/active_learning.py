@@ -115,6 +115,51 @@ def time_query_round(dataset, repeats: int = 5) -> dict:
     }
 
 
+def leverage_anatomy(dataset, top: int = 100) -> dict:
+    """Measure what pool-trace leverage ranks high, at 100 labels (seed 0).
+
+    Returns the Spearman rank correlation of each score with the embedding norm
+    over the unlabeled pool, and the misclassification rate among the ``top``
+    highest-scored unlabeled points, next to the pool-wide rate.
+    """
+    import scipy.stats
+
+    from dleverage.active.leverage import ridge_for, rows_factor
+    from dleverage.active.uncertainty import margins
+
+    with threadpool_limits(limits=1):
+        labeled = initial_labeled(dataset.y_pool, 100, 0)
+        model = fit_mlp(dataset.X_pool[labeled], dataset.y_pool[labeled], seed=0)
+    state = QueryState(
+        dataset.X_pool,
+        labeled,
+        dataset.y_pool[labeled],
+        model,
+        np.random.default_rng(0),
+    )
+    unlabeled = state.unlabeled
+    embeddings = state.embeddings
+    normalized = embeddings / np.maximum(
+        np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-300
+    )
+    scores = {}
+    for name, rows in (("leverage", embeddings), ("leverage_normalized", normalized)):
+        factor = rows_factor(rows[labeled], ridge_for(rows, 0.01))
+        scores[name] = factor.score(rows[unlabeled])
+    scores["negative_margin"] = -margins(state.probabilities[unlabeled])
+    norms = np.linalg.norm(embeddings[unlabeled], axis=1)
+    predicted = model.classes[np.argmax(state.probabilities[unlabeled], axis=1)]
+    wrong = predicted != dataset.y_pool[unlabeled]
+    result = {"top": top, "pool_misclassified": float(wrong.mean())}
+    for name, score in scores.items():
+        best = np.argsort(-score, kind="stable")[:top]
+        result[name] = {
+            "spearman_with_norm": float(scipy.stats.spearmanr(score, norms)[0]),
+            "top_misclassified": float(wrong[best].mean()),
+        }
+    return result
+
+
 def load_parts(out: pathlib.Path, patterns: list[str]):
     """Merge the saved parts whose folder names match ``patterns``, in order.
 
@@ -177,8 +222,8 @@ def mnist_section(out: pathlib.Path) -> str:
     lines = [
         f"### MNIST: pool 8,000, test 2,000, split seed {meta[0]['split_seed']}",
         "",
-        f"Default protocol ({len(meta[0]['strategies'])} strategies x "
-        f"{meta[0]['seeds']} seeds): " + cpu_line(meta[0]) + ".",
+        f"100 initial + 40 rounds x 5, {len(meta[0]['strategies'])} default "
+        f"strategies x {meta[0]['seeds']} seeds: " + cpu_line(meta[0]) + ".",
     ]
     if len(meta) > 1:
         lines.append(
@@ -202,7 +247,8 @@ def digits_section(out: pathlib.Path) -> str:
             f"### digits: pool {meta[0]['n_pool']}, test {meta[0]['n_test']}, "
             f"split seed {meta[0]['split_seed']}",
             "",
-            "Default protocol and strategies: " + cpu_line(meta[0]) + ".",
+            f"100 initial + 40 rounds x 5, {len(meta[0]['strategies'])} default "
+            f"strategies x {meta[0]['seeds']} seeds: " + cpu_line(meta[0]) + ".",
             "",
             markdown_table(summarize(rounds), diagnostics_table(picks, 5)),
         ]
@@ -224,9 +270,38 @@ def timing_section(out: pathlib.Path) -> str:
     )
 
 
+def anatomy_section(out: pathlib.Path) -> str:
+    path = out / "anatomy.json"
+    if not path.exists():
+        return ""
+    anatomy = json.loads(path.read_text())
+    lines = [
+        "### What leverage ranks high (MNIST, seed 0, 100 labels, one model)",
+        "",
+        f"Over the unlabeled pool; the model misclassifies "
+        f"{anatomy['pool_misclassified']:.1%} of it.",
+        "",
+        f"| score | Spearman with embedding norm | misclassified in top "
+        f"{anatomy['top']} |",
+        "| --- | --- | --- |",
+    ]
+    for name in ("leverage", "leverage_normalized", "negative_margin"):
+        row = anatomy[name]
+        lines.append(
+            f"| {name} | {row['spearman_with_norm']:+.2f} | "
+            f"{row['top_misclassified']:.0%} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def report(args) -> str:
     out = pathlib.Path(args.out)
-    sections = [mnist_section(out), digits_section(out), timing_section(out)]
+    sections = [
+        mnist_section(out),
+        anatomy_section(out),
+        digits_section(out),
+        timing_section(out),
+    ]
     return (
         "Command: `python benchmarks/active_learning.py --mnist-dir "
         f"../shared/data/mnist --out {args.out} --jobs {args.jobs}`\n\n"
@@ -254,6 +329,9 @@ def main() -> None:
         mnist = load_dataset(mnist_dir=args.mnist_dir)
         run_part("mnist", mnist, list(DEFAULT_STRATEGIES), 5, args)
         run_part("mnist_variants", mnist, list(VARIANTS), VARIANT_SEEDS, args)
+        if not (out / "anatomy.json").exists():
+            anatomy = leverage_anatomy(mnist)
+            (out / "anatomy.json").write_text(json.dumps(anatomy))
         if not (out / "query_round.json").exists():
             timing = time_query_round(mnist)
             (out / "query_round.json").write_text(json.dumps(timing))
