@@ -216,7 +216,9 @@ def mnist_section(out: pathlib.Path) -> str:
         meta.append(merged_meta(variant_parts))
     default = [r for r in rounds if r["strategy"] in DEFAULT_STRATEGIES]
     plot_curves(
-        default, str(PLOT), title="MNIST (pool 8,000): 100 + 40 x 5 labels, 5 seeds"
+        default,
+        str(PLOT),
+        title=f"MNIST (pool 8,000): 100 + 40 x 5 labels, {meta[0]['seeds']} seeds",
     )
     plot_curves(rounds, str(out / "mnist_all.png"), title="MNIST, all strategies")
     lines = [
