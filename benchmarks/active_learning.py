@@ -229,7 +229,7 @@ def mnist_section(out: pathlib.Path) -> str:
     ]
     if len(meta) > 1:
         lines.append(
-            f"Variants ({len(meta[1]['strategies'])} strategies x "
+            f"Variants ({', '.join(meta[1]['strategies'])}; "
             f"{meta[1]['seeds']} seeds, compared on their common seeds): "
             + cpu_line(meta[1])
             + "."
@@ -305,8 +305,14 @@ def report(args) -> str:
         timing_section(out),
     ]
     return (
-        "Command: `python benchmarks/active_learning.py --mnist-dir "
-        f"../shared/data/mnist --out {args.out} --jobs {args.jobs}`\n\n"
+        "Command that runs every part: `python benchmarks/active_learning.py "
+        f"--mnist-dir ../shared/data/mnist --out {args.out} --jobs 2`"
+        + (
+            "; this section was rebuilt from saved parts with `--report-only`"
+            if args.report_only
+            else ""
+        )
+        + "\n\n"
         f"Machine: {machine_line()}, shared with other jobs while it ran (load "
         "average 6-13 on 2 cores), so wall times are upper bounds.\n\n"
         + (pathlib.Path(args.notes).read_text() + "\n" if args.notes else "")
