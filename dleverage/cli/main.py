@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from dleverage._version import __version__
-from dleverage.cli import demo, info, report, sample, score, update
+from dleverage.cli import active_learning, demo, info, report, sample, score, update
 from dleverage.errors import DleverageError
 
 __all__ = ["build_parser", "main"]
@@ -16,7 +16,7 @@ __all__ = ["build_parser", "main"]
 logger = logging.getLogger(__name__)
 
 #: Subcommand modules, in the order of the help text. Each has ``add_parser``.
-COMMANDS = (score, update, sample, report, info, demo)
+COMMANDS = (score, update, sample, report, info, demo, active_learning)
 
 #: Exit code for invalid input or state (argparse uses it for bad options too).
 EXIT_INVALID = 2

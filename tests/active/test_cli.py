@@ -1,0 +1,98 @@
+"""``dleverage active-learning`` end to end on digits."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from dleverage.cli.main import main
+
+
+def test_two_round_run_writes_all_outputs(tmp_path, capsys):
+    out = tmp_path / "results"
+    code = main(
+        [
+            "active-learning",
+            "--dataset",
+            "digits",
+            "--rounds",
+            "2",
+            "--seeds",
+            "2",
+            "--batch-size",
+            "4",
+            "--initial",
+            "30",
+            "--strategies",
+            "random",
+            "margin",
+            "ridge_leverage",
+            "margin_dopt",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "learning_curves.png",
+        "picks.csv",
+        "rounds.csv",
+        "run.json",
+        "summary.csv",
+        "summary.md",
+    ]
+    with open(out / "rounds.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["strategy", "seed", "round", "n_labeled", "accuracy"]
+    # 4 strategies x 2 seeds x (initial round + 2 query rounds).
+    assert len(rows) == 24
+    assert {int(r["n_labeled"]) for r in rows} == {30, 34, 38}
+    with open(out / "picks.csv") as handle:
+        picks = list(csv.DictReader(handle))
+    assert len(picks) == 4 * 2 * 2 * 4
+    assert (out / "learning_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = (out / "summary.md").read_text()
+    assert "| ridge_leverage |" in summary
+    assert "split seed 0" in summary
+    metadata = json.loads((out / "run.json").read_text())
+    assert metadata["split_seed"] == 0
+    assert metadata["rounds"] == 2
+    assert "wall time" in capsys.readouterr().out
+
+
+def test_protocol_too_large_exits_2(tmp_path, capsys):
+    code = main(
+        [
+            "active-learning",
+            "--dataset",
+            "digits",
+            "--rounds",
+            "1000",
+            "--strategies",
+            "random",
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "The protocol labels 5100 points" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_unknown_strategy_exits_2(tmp_path, capsys):
+    code = main(
+        [
+            "active-learning",
+            "--dataset",
+            "digits",
+            "--strategies",
+            "bald",
+            "--out",
+            str(tmp_path / "r"),
+        ]
+    )
+    assert code == 2
+    assert "Unknown strategy 'bald'" in capsys.readouterr().err
