@@ -7,7 +7,11 @@ import os
 import numpy as np
 import zarr
 
+from dleverage.errors import OutputExistsError
+
 __all__ = ["write_digits"]
+
+_DESCRIPTION = "scikit-learn digits: 8x8 images, intensities 0-16"
 
 
 def write_digits(directory: str | os.PathLike[str], *, chunk_rows: int = 256) -> str:
@@ -20,11 +24,22 @@ def write_digits(directory: str | os.PathLike[str], *, chunk_rows: int = 256) ->
     -------
     str
         Path of the group.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``DIRECTORY/digits.zarr`` exists and was not written by this function,
+        so a folder of the user's is never replaced.
     """
     from sklearn.datasets import load_digits
 
-    digits = load_digits()
     path = os.path.join(os.fspath(directory), "digits.zarr")
+    if os.path.exists(path) and not _is_digits_store(path):
+        raise OutputExistsError(
+            f"{path!r} exists and is not the digits store of dleverage demo, so it "
+            "is not replaced. Choose another --dir."
+        )
+    digits = load_digits()
     group = zarr.open_group(path, mode="w", zarr_format=3)
     features = digits.data.astype(np.float32)
     x = group.create_array(
@@ -38,5 +53,13 @@ def write_digits(directory: str | os.PathLike[str], *, chunk_rows: int = 256) ->
         "y", shape=digits.target.shape, chunks=(chunk_rows,), dtype="int64"
     )
     y[...] = digits.target
-    group.attrs["description"] = "scikit-learn digits: 8x8 images, intensities 0-16"
+    group.attrs["description"] = _DESCRIPTION
     return path
+
+
+def _is_digits_store(path: str) -> bool:
+    try:
+        group = zarr.open_group(path, mode="r")
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return False
+    return group.attrs.get("description") == _DESCRIPTION

@@ -72,3 +72,12 @@ def test_ridge_messages_show_the_fix():
         dl.parse_ridge("deff:0")
     with pytest.raises(dl.InvalidRidgeError, match=r"'deff:1e9'"):
         dl.leverage_scores(np.eye(4), ridge="deff:1e9")
+
+
+def test_demo_keeps_foreign_folders(tmp_path, capsys):
+    mine = tmp_path / "digits.zarr"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    assert main(["demo", "--dir", str(tmp_path), "--workers", "1"]) == 2
+    assert "is not the digits store of dleverage demo" in capsys.readouterr().err
+    assert (mine / "notes.txt").read_text() == "keep"
