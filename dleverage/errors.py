@@ -84,7 +84,7 @@ class InvalidSampleSizeError(DleverageError):
 
 
 class UnknownSchemeError(DleverageError):
-    """The sampling scheme, base scheme or budget rule is not one dleverage knows."""
+    """The sampling scheme, base scheme or budget rule is not supported."""
 
 
 class InvalidLabelsError(InvalidInputError):

@@ -206,7 +206,7 @@ def leverage_scores(
     InvalidInputError
         For inputs that are not 2-D numeric matrices, or have no rows.
     NonFiniteInputError
-        If X holds NaN or infinity; the message names the first such row.
+        If X contains NaN or infinity. The message names the first such row.
     InvalidRidgeError
         For an unparsable ridge, or a ``deff:K`` target outside (0, rank).
 

@@ -16,11 +16,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 
-from dleverage.errors import InvalidInputError, OutputExistsError
+import zarr
+
+from dleverage.errors import (
+    IncompleteOutputError,
+    InvalidInputError,
+    OutputExistsError,
+)
 from dleverage.io.urls import is_local, local_path, redact_url
 
 __all__ = [
     "atomic_output",
+    "open_complete_group",
     "check_target",
     "remove_when_quiet",
     "replace_folder",
@@ -28,6 +35,43 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def open_complete_group(
+    path: str | os.PathLike[str], *, format_tag: str, kind: str, rerun: str
+) -> zarr.Group:
+    """Open a group read-only, checking its format tag and completion marker.
+
+    Parameters
+    ----------
+    format_tag : str
+        Expected ``attrs["dleverage"]["format"]``.
+    kind : str
+        What the group is, for messages (``"score store"``).
+    rerun : str
+        The sentence that tells how to make the group again.
+
+    Raises
+    ------
+    InvalidInputError
+        If nothing is found at ``path``.
+    IncompleteOutputError
+        If the format tag differs or the completion marker is missing.
+    """
+    where = redact_url(path)
+    try:
+        group = zarr.open_group(os.fspath(path), mode="r")
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        raise InvalidInputError(f"No {kind} found at {where!r}.") from exc
+    meta = group.attrs.get("dleverage")
+    if not isinstance(meta, dict) or meta.get("format") != format_tag:
+        raise IncompleteOutputError(
+            f"{where!r} is not a dleverage {kind} (no attrs['dleverage'] of "
+            f"format {format_tag})."
+        )
+    if not meta.get("complete"):
+        raise IncompleteOutputError(f"The {kind} {where!r} is incomplete. {rerun}")
+    return group
 
 
 def require_location(path: str | os.PathLike[str]) -> str:

@@ -53,7 +53,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(data) - header != expected:
         raise InvalidInputError(
-            f"{path!r} holds {len(data) - header} data bytes, but its header "
+            f"{path!r} contains {len(data) - header} data bytes, but its header "
             f"shape {shape} needs {expected}. The file is truncated or corrupt."
         )
     array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)

@@ -115,7 +115,7 @@ def _select_array(group: zarr.Group, component: str | None, where: str) -> zarr.
         node = group[component]
     except KeyError as exc:
         raise InvalidInputError(
-            f"No array {component!r} in the Zarr group {where!r}; it holds "
+            f"No array {component!r} in the Zarr group {where!r}, which contains "
             f"{sorted(group.array_keys())}."
         ) from exc
     if not isinstance(node, zarr.Array):

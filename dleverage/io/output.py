@@ -39,11 +39,14 @@ from dleverage._compute import compute
 from dleverage._version import __version__
 from dleverage.errors import (
     DleverageError,
-    IncompleteOutputError,
-    InvalidInputError,
 )
 from dleverage.factor.factor import Factor
-from dleverage.io.atomic import check_target, replace_folder, require_location
+from dleverage.io.atomic import (
+    check_target,
+    open_complete_group,
+    replace_folder,
+    require_location,
+)
 from dleverage.io.factor_store import factor_from_group, factor_metadata, write_factor
 from dleverage.io.lock import output_lock
 from dleverage.io.partial import (
@@ -274,20 +277,9 @@ def open_store(path: str | os.PathLike[str]) -> zarr.Group:
     IncompleteOutputError
         If the group has no completion marker or a different format.
     """
-    where = redact_url(path)
-    try:
-        group = zarr.open_group(os.fspath(path), mode="r")
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        raise InvalidInputError(f"No score store found at {where!r}.") from exc
-    meta = group.attrs.get("dleverage")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise IncompleteOutputError(
-            f"{where!r} is not a dleverage score store (no attrs['dleverage'] of "
-            f"format {FORMAT})."
-        )
-    if not meta.get("complete"):
-        raise IncompleteOutputError(
-            f"The score store {where!r} is incomplete: the run that wrote it did not "
-            "finish. Run the scoring again."
-        )
-    return group
+    return open_complete_group(
+        path,
+        format_tag=FORMAT,
+        kind="score store",
+        rerun="The run that wrote it did not finish. Run the scoring again.",
+    )

@@ -28,8 +28,7 @@ import numpy as np
 import zarr
 
 from dleverage._version import __version__
-from dleverage.errors import IncompleteOutputError, InvalidInputError
-from dleverage.io.atomic import atomic_output
+from dleverage.io.atomic import atomic_output, open_complete_group
 from dleverage.io.urls import is_local, local_path, redact_url
 
 __all__ = ["FORMAT", "SampleResult", "Selection", "read_sample"]
@@ -218,21 +217,13 @@ def read_sample(path: str | os.PathLike[str]) -> SampleResult:
     IncompleteOutputError
         If the group is not a complete sample group.
     """
-    where = redact_url(path)
-    try:
-        group = zarr.open_group(os.fspath(path), mode="r")
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        raise InvalidInputError(f"No sample group found at {where!r}.") from exc
-    meta = group.attrs.get("dleverage")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise IncompleteOutputError(
-            f"{where!r} is not a dleverage sample group (no attrs['dleverage'] of "
-            f"format {FORMAT})."
-        )
-    if not meta.get("complete"):
-        raise IncompleteOutputError(
-            f"The sample group {where!r} is incomplete. Draw the sample again."
-        )
+    group = open_complete_group(
+        path,
+        format_tag=FORMAT,
+        kind="sample group",
+        rerun="Draw the sample again.",
+    )
+    meta = group.attrs["dleverage"]
     arrays = {name: np.asarray(group[name][...]) for name in _ARRAYS}
     options = {
         key: value
