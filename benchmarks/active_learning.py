@@ -1,18 +1,23 @@
 """Active-learning benchmark: the default protocol on MNIST and digits.
 
-Parts, each saved to ``OUT/NAME`` and skipped when ``OUT/NAME/run.json`` or a
-split part ``OUT/NAME_*/run.json`` exists:
+Parts, each saved to ``OUT/NAME`` and kept when ``OUT/NAME/run.json`` exists:
 
 - ``mnist``: MNIST (pool 8,000, test 2,000), the default protocol (100 initial,
   40 rounds x 5, 5 seeds) with the default strategies, timed end to end;
-- ``mnist_variants``: the same protocol with the leverage variants and the
-  control, on 3 seeds (the CPU budget of a shared 2-core machine);
-- ``digits``: the default protocol and strategies on scikit-learn's digits;
-- ``timing``: one ridge-leverage query round over the 8,000-point MNIST pool.
+- ``mnist_variants``: the same protocol and seeds with the other leverage
+  strategies;
+- ``mnist_heldout``: margin and the shipped hybrid on seeds 5-9, which played no
+  part in choosing the hybrid's options;
+- ``digits``, ``digits_variants``, ``digits_heldout``: the same on scikit-learn's
+  digits, with 10 seeds (0-9) for the default strategies, 5 for the variants and
+  seeds 10-19 held out;
+- ``query_round.json``: one query round over the 8,000-point MNIST pool;
+- ``overlap.json``: how many of margin's picks each hybrid keeps, at 100 labels;
+- ``anatomy.json``: what pool-trace leverage ranks high.
 
 Then it prints the tables, writes ``benchmarks/active_learning.png`` and the
 ``active_learning`` section of RESULTS.md. ``--report-only`` rebuilds the report
-from the saved CSVs::
+from the saved parts::
 
     python benchmarks/active_learning.py --mnist-dir ../shared/data/mnist \
         --out /tmp/al-bench --jobs 2
@@ -23,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import pathlib
 import sys
 import time
@@ -48,17 +54,23 @@ from dleverage.active.report import (  # noqa: E402
 from dleverage.active.strategies import DEFAULT_STRATEGIES, make_strategy  # noqa: E402
 
 PLOT = pathlib.Path(__file__).with_name("active_learning.png")
+DIGITS_PLOT = pathlib.Path(__file__).with_name("active_learning_digits.png")
 
-#: Norm-robust and fixed-representation leverage, a diversifying hybrid and the
-#: random-shortlist control.
-VARIANTS = (
-    "leverage_normalized",
-    "leverage_class_whitened",
-    "leverage_autoencoder",
-    "margin_random_top50",
-    "margin_dopt:space=normalized",
-)
-VARIANT_SEEDS = 3
+#: The leverage strategies outside the default set: the first hybrid, and
+#: leverage in a norm-robust space and in a fixed learned space.
+VARIANTS = ("margin_dopt", "leverage_class_whitened", "leverage_autoencoder")
+
+#: Strategies compared on held-out seeds.
+HELDOUT = ("margin", "margin_leverage")
+
+#: Hybrids whose batches are compared with margin's.
+HYBRIDS = ("margin_leverage", "margin_dopt")
+
+#: Strategies whose query round is timed.
+TIMED = ("ridge_leverage", "margin_leverage", "margin_dopt", "margin", "kcenter")
+
+#: Seeds per dataset: (default strategies, variants, held-out first seed, count).
+SEEDS = {"mnist": (5, 5, 5, 5), "digits": (10, 5, 10, 10)}
 
 
 def read_rows(path: pathlib.Path) -> list[dict]:
@@ -74,25 +86,31 @@ def read_rows(path: pathlib.Path) -> list[dict]:
     return rows
 
 
-def run_part(name: str, dataset, strategies, seeds: int, args) -> None:
-    out = pathlib.Path(args.out)
-    target = out / name
-    saved = [p for p in [target, *out.glob(f"{name}_*")] if (p / "run.json").exists()]
-    if saved:
-        print(f"{name}: kept the {len(saved)} saved parts in {out}", file=sys.stderr)
+def run_part(
+    name: str, dataset, strategies, seeds: int, args, first_seed: int = 0
+) -> None:
+    """Run one part into ``OUT/name``, or keep it when its run.json exists."""
+    target = pathlib.Path(args.out) / name
+    if (target / "run.json").exists():
+        print(f"{name}: kept the saved part {target}", file=sys.stderr)
         return
-    result = run_experiment(dataset, strategies, jobs=args.jobs, seeds=seeds)
+    result = run_experiment(
+        dataset, strategies, jobs=args.jobs, seeds=seeds, first_seed=first_seed
+    )
     write_outputs(result, target)
     print(f"{name}: {result.metadata['wall_seconds']:.0f} s", file=sys.stderr)
 
 
-def time_query_round(dataset, repeats: int = 5) -> dict:
-    """Time one ridge_leverage round at 100 labels on the full pool, 1 BLAS thread."""
+def time_query_round(dataset, specs=TIMED, repeats: int = 5) -> dict:
+    """Time one query round at 100 labels on the full pool, 1 BLAS thread.
+
+    The forward pass (embeddings and softmax of every pool point) is timed apart
+    from each strategy's ``select``, since every model-based strategy shares it.
+    """
     with threadpool_limits(limits=1):
         labeled = initial_labeled(dataset.y_pool, 100, 0)
         model = fit_mlp(dataset.X_pool[labeled], dataset.y_pool[labeled], seed=0)
-        strategy = make_strategy("ridge_leverage")
-        select_times, embed_times = [], []
+        forward, select = [], {spec: [] for spec in specs}
         for _ in range(repeats):
             state = QueryState(
                 dataset.X_pool,
@@ -102,17 +120,44 @@ def time_query_round(dataset, repeats: int = 5) -> dict:
                 np.random.default_rng(0),
             )
             start = time.perf_counter()
-            _ = state.embeddings
-            embed_times.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            strategy.select(state, 5)
-            select_times.append(time.perf_counter() - start)
+            _ = state.probabilities
+            forward.append(time.perf_counter() - start)
+            for spec in specs:
+                strategy = make_strategy(spec)
+                start = time.perf_counter()
+                strategy.select(state, 5)
+                select[spec].append(time.perf_counter() - start)
     return {
         "n_pool": int(dataset.X_pool.shape[0]),
-        "embedding_seconds_median": float(np.median(embed_times)),
-        "select_seconds_median": float(np.median(select_times)),
-        "total_seconds_median": float(np.median(np.add(select_times, embed_times))),
+        "forward_seconds_median": float(np.median(forward)),
+        "select_seconds_median": {k: float(np.median(v)) for k, v in select.items()},
     }
+
+
+def batch_overlap(dataset, specs=HYBRIDS, seeds: int = 5) -> dict:
+    """Count the picks a hybrid shares with margin's batch, at 100 labels.
+
+    For each seed the model is trained on that seed's initial set, and every
+    hybrid and margin pick a batch of 5 from the same state. Returns, per
+    hybrid, the mean number of its 5 picks that margin also picks.
+    """
+    shared = {spec: [] for spec in specs}
+    with threadpool_limits(limits=1):
+        for seed in range(seeds):
+            labeled = initial_labeled(dataset.y_pool, 100, seed)
+            model = fit_mlp(dataset.X_pool[labeled], dataset.y_pool[labeled], seed=seed)
+            state = QueryState(
+                dataset.X_pool,
+                labeled,
+                dataset.y_pool[labeled],
+                model,
+                np.random.default_rng(seed),
+            )
+            margin = set(make_strategy("margin").select(state, 5).tolist())
+            for spec in specs:
+                picks = make_strategy(spec).select(state, 5).tolist()
+                shared[spec].append(len(margin & set(picks)))
+    return {spec: float(np.mean(v)) for spec, v in shared.items()}
 
 
 def leverage_anatomy(dataset, top: int = 100) -> dict:
@@ -160,15 +205,15 @@ def leverage_anatomy(dataset, top: int = 100) -> dict:
     return result
 
 
-def load_parts(out: pathlib.Path, patterns: list[str]):
-    """Merge the saved parts whose folder names match ``patterns``, in order.
+def load_parts(out: pathlib.Path, names: list[str]):
+    """Merge the saved parts ``OUT/NAME`` for ``names``, in order.
 
-    Parts of one protocol may be split across folders (``digits_random``,
-    ``digits_margin``, ...); trials are paired by seed, so they merge as one run.
+    Parts pair by seed (the same initial set and model seed per seed), so parts
+    of one dataset merge into one comparison.
     """
     rounds, picks, meta = [], [], []
-    folders = [p for pattern in patterns for p in sorted(out.glob(pattern))]
-    for folder in folders:
+    for name in names:
+        folder = out / name
         if (folder / "run.json").exists():
             rounds += read_rows(folder / "rounds.csv")
             picks += read_rows(folder / "picks.csv")
@@ -176,107 +221,113 @@ def load_parts(out: pathlib.Path, patterns: list[str]):
     return rounds, picks, meta
 
 
-def merged_meta(meta: list[dict]) -> dict:
-    """Combine the metadata of parts: strategies, timings and summed wall time."""
-    merged = dict(meta[0])
-    merged["strategies"] = [s for m in meta for s in m["strategies"]]
-    merged["timing"] = {k: v for m in meta for k, v in m["timing"].items()}
-    merged["wall_seconds"] = sum(m["wall_seconds"] for m in meta)
-    merged["parts"] = len(meta)
-    return merged
-
-
 def cpu_line(meta: dict) -> str:
+    """Describe a part's wall time and where its trials spent their CPU."""
     fit = sum(t["fit_seconds"] for t in meta["timing"].values())
     query = sum(t["query_seconds"] for t in meta["timing"].values())
     trials = len(meta["strategies"]) * meta["seeds"]
-    parts = meta.get("parts", 1)
-    split = (
-        f" (summed over {parts} saved parts that ran side by side)" if parts > 1 else ""
-    )
     return (
-        f"{meta['wall_seconds'] / 60:.1f} min wall with `--jobs {meta['jobs']}`"
-        f"{split}; "
-        f"summed over its {trials} trials, training took {fit / 60:.1f} min and "
+        f"{meta['wall_seconds'] / 60:.1f} min wall with `--jobs {meta['jobs']}`; "
+        f"over its {trials} trials, training took {fit / 60:.1f} min of CPU and "
         f"queries {query / 60:.1f} min"
     )
 
 
-def mnist_section(out: pathlib.Path) -> str:
-    default_parts = ["mnist", *(f"mnist_{name}" for name in DEFAULT_STRATEGIES)]
-    rounds, picks, parts = load_parts(out, default_parts)
+def dataset_section(out: pathlib.Path, name: str, title: str) -> str:
+    """Tables of one dataset: default and variant parts, then the held-out seeds."""
+    rounds, picks, meta = load_parts(out, [name, f"{name}_variants"])
     if not rounds:
         return ""
-    meta = [merged_meta(parts)]
-    variant_rounds, variant_picks, variant_parts = load_parts(
-        out, ["mnist_variants", "mnist_variants_*"]
-    )
-    rounds, picks = rounds + variant_rounds, picks + variant_picks
-    if variant_parts:
-        meta.append(merged_meta(variant_parts))
     default = [r for r in rounds if r["strategy"] in DEFAULT_STRATEGIES]
     plot_curves(
         default,
-        str(PLOT),
-        title=f"MNIST (pool 8,000): 100 + 40 x 5 labels, {meta[0]['seeds']} seeds",
+        str(PLOT if name == "mnist" else DIGITS_PLOT),
+        title=f"{title}: 100 + 40 x 5 labels, {meta[0]['seeds']} seeds",
     )
-    plot_curves(rounds, str(out / "mnist_all.png"), title="MNIST, all strategies")
     lines = [
-        f"### MNIST: pool 8,000, test 2,000, split seed {meta[0]['split_seed']}",
+        f"### {title}: pool {meta[0]['n_pool']}, test {meta[0]['n_test']}, "
+        f"split seed {meta[0]['split_seed']}",
         "",
-        f"100 initial + 40 rounds x 5, {len(meta[0]['strategies'])} default "
-        f"strategies x {meta[0]['seeds']} seeds: " + cpu_line(meta[0]) + ".",
     ]
-    if len(meta) > 1:
+    for part in meta:
         lines.append(
-            f"Variants ({', '.join(meta[1]['strategies'])}; "
-            f"{meta[1]['seeds']} seeds, compared on their common seeds): "
-            + cpu_line(meta[1])
+            f"- {', '.join(part['strategies'])} on seeds "
+            f"{part['first_seed']}-{part['first_seed'] + part['seeds'] - 1}: "
+            + cpu_line(part)
             + "."
         )
-    lines += ["", markdown_table(summarize(rounds), diagnostics_table(picks, 5))]
+    lines += [
+        "",
+        "Variants are compared with random and margin on their common seeds.",
+        "",
+        markdown_table(summarize(rounds), diagnostics_table(picks, 5)),
+    ]
+    held_rounds, held_picks, held_meta = load_parts(out, [f"{name}_heldout"])
+    if held_rounds:
+        first = held_meta[0]["first_seed"]
+        lines += [
+            "",
+            f"Held-out seeds {first}-{first + held_meta[0]['seeds'] - 1} "
+            f"(not used to choose any option): " + cpu_line(held_meta[0]) + ".",
+            "",
+            markdown_table(summarize(held_rounds), diagnostics_table(held_picks, 5)),
+        ]
     return "\n".join(lines)
 
 
-def digits_section(out: pathlib.Path) -> str:
-    rounds, picks, parts = load_parts(out, ["digits", "digits_*"])
-    if not rounds:
-        return ""
-    meta = [merged_meta(parts)]
-    plot_curves(rounds, str(out / "digits_all.png"), title="digits")
-    return "\n".join(
-        [
-            f"### digits: pool {meta[0]['n_pool']}, test {meta[0]['n_test']}, "
-            f"split seed {meta[0]['split_seed']}",
-            "",
-            f"100 initial + 40 rounds x 5, {len(meta[0]['strategies'])} default "
-            f"strategies x {meta[0]['seeds']} seeds: " + cpu_line(meta[0]) + ".",
-            "",
-            markdown_table(summarize(rounds), diagnostics_table(picks, 5)),
-        ]
-    )
+def read_json(path: pathlib.Path) -> dict | None:
+    """Return the saved JSON at ``path``, or None when that part has not run."""
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def timing_section(out: pathlib.Path) -> str:
-    path = out / "query_round.json"
-    if not path.exists():
+    timing = read_json(out / "query_round.json")
+    if timing is None:
         return ""
-    timing = json.loads(path.read_text())
-    return (
-        f"### One ridge-leverage query round over the MNIST pool of "
-        f"{timing['n_pool']}\n\n100 labeled, batch 5, 1 BLAS thread, median of 5: "
-        f"embedding forward pass {timing['embedding_seconds_median'] * 1e3:.0f} ms, "
-        f"factor and greedy D-optimal batch "
-        f"{timing['select_seconds_median'] * 1e3:.0f} ms, total "
-        f"{timing['total_seconds_median'] * 1e3:.0f} ms.\n"
-    )
+    forward = timing["forward_seconds_median"]
+    lines = [
+        f"### One query round over the MNIST pool of {timing['n_pool']}",
+        "",
+        "100 labeled, batch 5, 1 BLAS thread, median of 5. The forward pass "
+        f"(embeddings and softmax of the pool, shared by every model-based "
+        f"strategy) took {forward * 1e3:.0f} ms.",
+        "",
+        "| strategy | select (ms) | forward pass + select (ms) |",
+        "| --- | --- | --- |",
+    ]
+    for spec, seconds in timing["select_seconds_median"].items():
+        lines.append(
+            f"| {spec} | {seconds * 1e3:.0f} | {(seconds + forward) * 1e3:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def overlap_section(out: pathlib.Path) -> str:
+    overlap = read_json(out / "overlap.json")
+    if overlap is None:
+        return ""
+    lines = [
+        "### How far the hybrids move from margin's batch",
+        "",
+        "Picks out of 5 that margin also picks, from the same model trained on "
+        "each seed's 100 initial labels (seeds 0-4), mean over seeds.",
+        "",
+        "| hybrid | " + " | ".join(overlap) + " |",
+        "| --- | " + " | ".join("---" for _ in overlap) + " |",
+    ]
+    for spec in HYBRIDS:
+        lines.append(
+            f"| {spec} | "
+            + " | ".join(f"{overlap[name][spec]:.1f}" for name in overlap)
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def anatomy_section(out: pathlib.Path) -> str:
-    path = out / "anatomy.json"
-    if not path.exists():
+    anatomy = read_json(out / "anatomy.json")
+    if anatomy is None:
         return ""
-    anatomy = json.loads(path.read_text())
     lines = [
         "### What leverage ranks high (MNIST, seed 0, 100 labels, one model)",
         "",
@@ -299,25 +350,32 @@ def anatomy_section(out: pathlib.Path) -> str:
 def report(args) -> str:
     out = pathlib.Path(args.out)
     sections = [
-        mnist_section(out),
-        anatomy_section(out),
-        digits_section(out),
+        dataset_section(out, "mnist", "MNIST"),
+        dataset_section(out, "digits", "digits"),
+        overlap_section(out),
         timing_section(out),
+        anatomy_section(out),
     ]
+    load = ""
+    loads = read_json(out / "load.json")
+    if loads is not None:
+        load = (
+            f", 1-minute load average {loads['start']:.1f} at the start and "
+            f"{loads['end']:.1f} at the end"
+        )
     return (
-        "Command that runs every part: `python benchmarks/active_learning.py "
-        f"--mnist-dir ../shared/data/mnist --out {args.out} --jobs 2`"
+        "Command: `python benchmarks/active_learning.py --mnist-dir "
+        f"../shared/data/mnist --out {args.out} --jobs 2`"
         + (
-            "; this section was rebuilt from saved parts with `--report-only`"
+            "; this section was rebuilt from the saved parts"
             if args.report_only
             else ""
         )
-        + "\n\n"
-        f"Machine: {machine_line()}, shared with other jobs while it ran (load "
-        "average 6-13 on 2 cores), so wall times are upper bounds.\n\n"
+        + f"\n\nMachine: {machine_line()}{load}.\n\n"
         + (pathlib.Path(args.notes).read_text() + "\n" if args.notes else "")
         + "\n\n".join(s for s in sections if s)
-        + "\n\n![learning curves](active_learning.png)\n"
+        + "\n\n![MNIST learning curves](active_learning.png)\n"
+        + "\n![digits learning curves](active_learning_digits.png)\n"
     )
 
 
@@ -328,22 +386,38 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument(
-        "--notes", help="Markdown file put before the tables (how the run went)"
+        "--notes", help="Markdown file put before the tables (the findings)"
     )
     parser.add_argument("--no-write", dest="write", action="store_false")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     if not args.report_only:
-        mnist = load_dataset(mnist_dir=args.mnist_dir)
-        run_part("mnist", mnist, list(DEFAULT_STRATEGIES), 5, args)
-        run_part("mnist_variants", mnist, list(VARIANTS), VARIANT_SEEDS, args)
-        if not (out / "anatomy.json").exists():
-            anatomy = leverage_anatomy(mnist)
-            (out / "anatomy.json").write_text(json.dumps(anatomy))
+        out.mkdir(parents=True, exist_ok=True)
+        start_load = os.getloadavg()[0]
+        datasets = {
+            "mnist": load_dataset(mnist_dir=args.mnist_dir),
+            "digits": load_dataset(dataset="digits"),
+        }
+        for name, dataset in datasets.items():
+            seeds, variant_seeds, held_first, held_seeds = SEEDS[name]
+            run_part(name, dataset, list(DEFAULT_STRATEGIES), seeds, args)
+            run_part(f"{name}_variants", dataset, list(VARIANTS), variant_seeds, args)
+            run_part(
+                f"{name}_heldout", dataset, list(HELDOUT), held_seeds, args, held_first
+            )
+        if not (out / "overlap.json").exists():
+            overlap = {name: batch_overlap(d) for name, d in datasets.items()}
+            (out / "overlap.json").write_text(json.dumps(overlap))
         if not (out / "query_round.json").exists():
-            timing = time_query_round(mnist)
+            timing = time_query_round(datasets["mnist"])
             (out / "query_round.json").write_text(json.dumps(timing))
-        run_part("digits", load_dataset(dataset="digits"), DEFAULT_STRATEGIES, 5, args)
+        if not (out / "anatomy.json").exists():
+            anatomy = leverage_anatomy(datasets["mnist"])
+            (out / "anatomy.json").write_text(json.dumps(anatomy))
+        if not (out / "load.json").exists():
+            (out / "load.json").write_text(
+                json.dumps({"start": start_load, "end": os.getloadavg()[0]})
+            )
     text = report(args)
     print(text)
     if args.write:

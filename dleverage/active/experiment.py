@@ -130,13 +130,14 @@ def run_experiment(
     strategies: Sequence[str],
     *,
     seeds: int = 5,
+    first_seed: int = 0,
     rounds: int = 40,
     batch_size: int = 5,
     initial: int = 100,
     jobs: int = 1,
     progress: bool = True,
 ) -> ExperimentResult:
-    """Run every strategy on seeds 0..seeds-1 and summarize.
+    """Run every strategy on seeds first_seed..first_seed+seeds-1 and summarize.
 
     Parameters
     ----------
@@ -146,7 +147,10 @@ def run_experiment(
         :func:`~dleverage.active.strategies.make_strategy`).
     seeds, rounds, batch_size, initial : int
         The protocol: ``initial`` stratified random labels, then ``rounds``
-        queries of ``batch_size``, repeated for each seed.
+        queries of ``batch_size``, repeated for each of ``seeds`` seeds.
+    first_seed : int, default=0
+        The first seed. Seeds not used to choose a strategy's options give a
+        held-out check of it.
     jobs : int, default=1
         Worker processes.
     progress : bool, default=True
@@ -155,11 +159,14 @@ def run_experiment(
     Raises
     ------
     InvalidInputError
-        For an unknown strategy, a protocol that does not fit the pool, or
-        ``seeds``/``jobs`` < 1.
+        For an unknown strategy, a protocol that does not fit the pool,
+        ``seeds``/``jobs`` < 1 or ``first_seed`` < 0.
     """
     if seeds < 1 or jobs < 1:
         raise InvalidInputError(f"Invalid seeds={seeds} or jobs={jobs}: expected >= 1.")
+    if first_seed < 0:
+        raise InvalidInputError(f"Invalid first_seed={first_seed}: expected >= 0.")
+    seed_list = list(range(first_seed, first_seed + seeds))
     if len(set(strategies)) != len(strategies):
         raise InvalidInputError(f"Duplicate strategies in {list(strategies)}.")
     check_protocol(dataset, rounds=rounds, batch_size=batch_size, initial=initial)
@@ -168,7 +175,7 @@ def run_experiment(
     representations.ensure(dataset, {s.representation for s in built} - {None})
     representation_seconds = time.perf_counter() - start
     protocol = {"rounds": rounds, "batch_size": batch_size, "initial": initial}
-    tasks = [(spec, seed) for spec in strategies for seed in range(seeds)]
+    tasks = [(spec, seed) for spec in strategies for seed in seed_list]
     with tqdm(
         total=len(tasks) * (rounds + 1),
         desc="rounds",
@@ -185,9 +192,9 @@ def run_experiment(
     all_picks = [row for result in ordered for row in result.picks]
     timing = {
         spec: {
-            "fit_seconds": sum(results[(spec, s)].fit_seconds for s in range(seeds)),
+            "fit_seconds": sum(results[(spec, s)].fit_seconds for s in seed_list),
             "query_seconds": sum(
-                results[(spec, s)].query_seconds for s in range(seeds)
+                results[(spec, s)].query_seconds for s in seed_list
             ),
         }
         for spec in strategies
@@ -200,6 +207,7 @@ def run_experiment(
         "split_seed": dataset.split_seed,
         "strategies": list(strategies),
         "seeds": seeds,
+        "first_seed": first_seed,
         "jobs": jobs,
         **protocol,
         "wall_seconds": wall,
@@ -214,6 +222,13 @@ def run_experiment(
         diagnostics=diagnostics_table(all_picks, batch_size),
         metadata=metadata,
     )
+
+
+def _seed_text(meta: dict) -> str:
+    first = meta.get("first_seed", 0)
+    if meta["seeds"] == 1:
+        return f"seed {first}"
+    return f"{meta['seeds']} seeds ({first}-{first + meta['seeds'] - 1})"
 
 
 def _write_csv(path: str, rows: list[dict], columns: Sequence[str]) -> None:
@@ -250,12 +265,12 @@ def write_outputs(result: ExperimentResult, out_dir: str | os.PathLike[str]) -> 
         handle.write(
             f"{meta['dataset']}: pool {meta['n_pool']}, test {meta['n_test']}, "
             f"split seed {meta['split_seed']}; {meta['initial']} initial + "
-            f"{meta['rounds']} rounds x {meta['batch_size']}, {meta['seeds']} seeds\n\n"
+            f"{meta['rounds']} rounds x {meta['batch_size']}, {_seed_text(meta)}\n\n"
         )
         handle.write(markdown_table(result.summary, result.diagnostics))
     title = (
         f"{meta['dataset']}: {meta['initial']} + {meta['rounds']} x "
-        f"{meta['batch_size']} labels, {meta['seeds']} seeds"
+        f"{meta['batch_size']} labels, {_seed_text(meta)}"
     )
     plot_curves(result.rounds, partial["plot"], title=title)
     with open(partial["metadata"], "w") as handle:

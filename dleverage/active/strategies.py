@@ -22,6 +22,8 @@ leverage_class_whitened     greedy D-optimal on per-class whitened embeddings
 leverage_pca                greedy D-optimal on a fixed PCA-50 of the pool pixels
 leverage_autoencoder        greedy D-optimal on a fixed autoencoder code of the pool
 margin_dopt                 margin top 10, then a greedy D-optimal batch of them
+margin_leverage             margin top 20, each margin discounted by the share of
+                            its leverage the batch so far has explained
 margin_random_top50         control: 5 at random from margin's top 50
 ==========================  ===========================================================
 """
@@ -35,7 +37,7 @@ import numpy as np
 
 from dleverage.active.base import QueryState, Strategy, check_selection
 from dleverage.active.coreset import KCenterGreedy
-from dleverage.active.leverage import MarginDOptimal, RidgeLeverage
+from dleverage.active.leverage import MarginDOptimal, MarginLeverage, RidgeLeverage
 from dleverage.active.uncertainty import (
     EntropyStrategy,
     ExpectedGradientLength,
@@ -88,6 +90,7 @@ STRATEGIES: dict[str, Callable[..., Strategy]] = {
         **{"space": "autoencoder", **kw}
     ),
     "margin_dopt": MarginDOptimal,
+    "margin_leverage": MarginLeverage,
     "margin_random_top50": lambda **kw: MarginShortlistRandom(
         **{"shortlist": 50, **kw}
     ),
@@ -102,7 +105,7 @@ DEFAULT_STRATEGIES = (
     "egl",
     "kcenter",
     "ridge_leverage",
-    "margin_dopt",
+    "margin_leverage",
 )
 
 _OPTION_TYPES = {
@@ -111,6 +114,7 @@ _OPTION_TYPES = {
     "reference": str,
     "ridge_scale": float,
     "shortlist": int,
+    "gamma": float,
 }
 
 

@@ -44,6 +44,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         f"(default: {' '.join(DEFAULT_STRATEGIES)})",
     )
     parser.add_argument("--seeds", type=int, default=5, help="trials per strategy")
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="first trial seed (default 0)"
+    )
     parser.add_argument("--rounds", type=int, default=40, help="query rounds")
     parser.add_argument(
         "--batch-size", type=int, default=5, help="points queried per round"
@@ -74,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         dataset,
         args.strategies,
         seeds=args.seeds,
+        first_seed=args.first_seed,
         rounds=args.rounds,
         batch_size=args.batch_size,
         initial=args.initial,

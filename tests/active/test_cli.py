@@ -27,7 +27,7 @@ def test_two_round_run_writes_all_outputs(tmp_path, capsys):
             "random",
             "margin",
             "ridge_leverage",
-            "margin_dopt",
+            "margin_leverage",
             "--out",
             str(out),
         ]
@@ -96,3 +96,36 @@ def test_unknown_strategy_exits_2(tmp_path, capsys):
     )
     assert code == 2
     assert "Unknown strategy 'bald'" in capsys.readouterr().err
+
+
+def test_first_seed_runs_the_same_trial_as_that_seed(tmp_path):
+    # Seed 1 alone, from --first-seed 1, repeats seed 1 of a run from seed 0, so
+    # held-out seeds pair with earlier runs.
+    protocol = ["--rounds", "1", "--batch-size", "3", "--initial", "20"]
+    common = ["active-learning", "--dataset", "digits", *protocol]
+    strategies = ["--strategies", "margin_leverage"]
+    both, second = tmp_path / "both", tmp_path / "second"
+    assert main([*common, *strategies, "--seeds", "2", "--out", str(both)]) == 0
+    assert (
+        main(
+            [*common, *strategies, "--seeds", "1", "--first-seed", "1"]
+            + ["--out", str(second)]
+        )
+        == 0
+    )
+    with open(both / "rounds.csv") as handle:
+        expected = [r for r in csv.DictReader(handle) if r["seed"] == "1"]
+    with open(second / "rounds.csv") as handle:
+        assert list(csv.DictReader(handle)) == expected
+    assert json.loads((second / "run.json").read_text())["first_seed"] == 1
+    assert "3, seed 1" in (second / "summary.md").read_text()
+
+
+def test_negative_first_seed_exits_2(tmp_path, capsys):
+    code = main(
+        ["active-learning", "--dataset", "digits", "--first-seed", "-1"]
+        + ["--out", str(tmp_path / "r")]
+    )
+    assert code == 2
+    assert "Invalid first_seed=-1: expected >= 0." in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

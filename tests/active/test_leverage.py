@@ -10,6 +10,7 @@ from dleverage.active.base import QueryState
 from dleverage.active.leverage import ridge_for, rows_factor
 from dleverage.active.model import MLP
 from dleverage.active.strategies import make_strategy
+from dleverage.errors import InvalidInputError
 from dleverage.scores import score_rows
 
 
@@ -112,3 +113,70 @@ def test_greedy_batch_is_not_redundant(rng):
     picks = make_strategy("ridge_leverage").select(state, 2)
     assert picks[0] in (far_index, duplicate)
     assert picks[1] not in (far_index, duplicate)
+
+
+def margin_probabilities(margin: np.ndarray) -> np.ndarray:
+    """Three-class softmax rows whose top-two gap is exactly ``margin``."""
+    margin = np.asarray(margin, dtype=np.float64)
+    return np.column_stack([0.5 + margin / 2, 0.5 - margin / 2, np.zeros_like(margin)])
+
+
+def redundant_pool_state(rng) -> tuple[QueryState, int, int, int]:
+    """Labeled rows span (e1, e2); the smallest margins go to a row on e5, its
+    copy, and a row on e4, in that order."""
+    state, far_index = constructed_state(rng, outside_norm=1.0)
+    other = np.zeros((1, 5))
+    other[0, 3] = 1.0
+    pool = np.vstack([state.X_pool, state.X_pool[far_index], other])
+    copy_index, other_index = pool.shape[0] - 2, pool.shape[0] - 1
+    margin = np.full(pool.shape[0], 0.5)
+    margin[[far_index, copy_index, other_index]] = [0.010, 0.011, 0.020]
+    state = QueryState(
+        pool, state.labeled, state.y_labeled, state.model, np.random.default_rng(1)
+    )
+    # The probabilities are set directly so the margins are known exactly; the
+    # embeddings still come from the real MLP's forward pass.
+    state.__dict__["probabilities"] = margin_probabilities(margin)
+    return state, far_index, copy_index, other_index
+
+
+def test_margin_leverage_discounts_a_copy_of_its_first_pick(rng):
+    state, far_index, copy_index, other_index = redundant_pool_state(rng)
+    margin_picks = make_strategy("margin").select(state, 2)
+    assert set(margin_picks) == {far_index, copy_index}
+    spec = "margin_leverage:ridge_reference=labeled,ridge_scale=0.001"
+    picks = make_strategy(spec).select(state, 2)
+    np.testing.assert_array_equal(picks, [far_index, other_index])
+    # The copy's discount is h_L / h_B = 1 + h_L for a row equal to the first pick
+    # (Sherman-Morrison), from an explicit inverse of the labeled Gram matrix.
+    labeled_rows = state.embeddings[state.labeled]
+    ridge = ridge_for(labeled_rows, 0.001)
+    inverse = np.linalg.inv(labeled_rows.T @ labeled_rows + ridge * np.eye(5))
+    x = state.embeddings[copy_index]
+    discounted = (0.011 + 0.001) * (1 + x @ inverse @ x)
+    assert discounted > 0.020 + 0.001
+
+
+def test_margin_leverage_without_discount_is_margin(digits_state):
+    expected = make_strategy("margin").select(digits_state, 5)
+    picks = make_strategy("margin_leverage:gamma=0").select(digits_state, 5)
+    assert set(picks) == set(expected)
+
+
+def test_margin_leverage_starts_with_the_smallest_margin(digits_state):
+    unlabeled = digits_state.unlabeled
+    probabilities = np.sort(digits_state.probabilities[unlabeled], axis=1)
+    smallest = unlabeled[np.argmin(probabilities[:, -1] - probabilities[:, -2])]
+    assert make_strategy("margin_leverage").select(digits_state, 5)[0] == smallest
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("margin_leverage:gamma=-1", "Invalid gamma -1.0"),
+        ("margin_leverage:shortlist=0", "Invalid shortlist 0"),
+    ],
+)
+def test_margin_leverage_rejects_bad_options(spec, message):
+    with pytest.raises(InvalidInputError, match=message):
+        make_strategy(spec)

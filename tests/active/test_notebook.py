@@ -20,4 +20,4 @@ def test_notebook_executes():
     ]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
-    assert "| margin_dopt |" in text
+    assert "| margin_leverage |" in text

@@ -13,6 +13,7 @@ EXTRA_SPECS = (
     "margin_dopt:shortlist=20,space=normalized",
     "ridge_leverage:space=class_whitened,ridge_reference=labeled,ridge_scale=0.001",
     "margin_random_top50:shortlist=8",
+    "margin_leverage:gamma=2,shortlist=50,space=normalized",
 )
 
 
@@ -30,7 +31,16 @@ def test_strategy_returns_valid_batch(spec, digits_state):
 
 
 @pytest.mark.parametrize(
-    "spec", ["margin", "entropy", "egl", "kcenter", "ridge_leverage", "margin_dopt"]
+    "spec",
+    [
+        "margin",
+        "entropy",
+        "egl",
+        "kcenter",
+        "ridge_leverage",
+        "margin_dopt",
+        "margin_leverage",
+    ],
 )
 def test_deterministic_strategy_repeats(spec, digits_state):
     strategy = make_strategy(spec)
