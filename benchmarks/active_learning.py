@@ -11,6 +11,9 @@ Parts, each saved to ``OUT/NAME`` and kept when ``OUT/NAME/run.json`` exists:
 - ``digits``, ``digits_variants``, ``digits_heldout``: the same on scikit-learn's
   digits, with 10 seeds (0-9) for the default strategies, 5 for the variants and
   seeds 10-19 held out;
+- ``digits_copies``: digits with every pool image present 3 times (plus
+  Gaussian pixel noise of std 0.01), where margin's batch is redundant by
+  construction, with random, margin and the two hybrids on seeds 0-9;
 - ``query_round.json``: one query round over the 8,000-point MNIST pool;
 - ``overlap.json``: how many of margin's picks each hybrid keeps, at 100 labels;
 - ``anatomy.json``: what pool-trace leverage ranks high.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import os
 import pathlib
@@ -69,6 +73,10 @@ HYBRIDS = ("margin_leverage", "margin_dopt")
 #: Strategies whose query round is timed.
 TIMED = ("ridge_leverage", "margin_leverage", "margin_dopt", "margin", "kcenter")
 
+#: Strategies on the pool of near copies, and the copies of each image.
+COPIES_STRATEGIES = ("random", "margin", "margin_leverage", "margin_dopt")
+COPIES = 3
+
 #: Seeds per dataset: (default strategies, variants, held-out first seed, count).
 SEEDS = {"mnist": (5, 5, 5, 5), "digits": (10, 5, 10, 10)}
 
@@ -84,6 +92,25 @@ def read_rows(path: pathlib.Path) -> list[dict]:
                     float(value) if any(c in value for c in ".en") else int(value)
                 )
     return rows
+
+
+def with_copies(dataset, copies: int = COPIES, noise: float = 0.01):
+    """Return ``dataset`` with each pool image ``copies`` times, plus pixel noise.
+
+    Copy k of image i is pool index ``k * n + i``; the noise (std ``noise``,
+    clipped to [0, 1], seed 0) keeps the copies distinct rows. The test set is
+    unchanged.
+    """
+    rng = np.random.default_rng(0)
+    pool = np.tile(dataset.X_pool, (copies, 1))
+    pool = np.clip(pool + rng.normal(0.0, noise, size=pool.shape), 0.0, 1.0)
+    return dataclasses.replace(
+        dataset,
+        name=f"{dataset.name} x{copies}",
+        X_pool=pool,
+        y_pool=np.tile(dataset.y_pool, copies),
+        representations={},
+    )
 
 
 def run_part(
@@ -275,6 +302,40 @@ def dataset_section(out: pathlib.Path, name: str, title: str) -> str:
     return "\n".join(lines)
 
 
+def copies_section(out: pathlib.Path) -> str:
+    """Table of the near-copies pool and the distinct images each strategy bought."""
+    rounds, picks, meta = load_parts(out, ["digits_copies"])
+    if not rounds:
+        return ""
+    n_images = meta[0]["n_pool"] // COPIES
+    distinct = {}
+    for strategy in meta[0]["strategies"]:
+        counts = []
+        for seed in range(meta[0]["seeds"]):
+            images = [
+                int(p["pool_index"]) % n_images
+                for p in picks
+                if p["strategy"] == strategy and p["seed"] == seed
+            ]
+            counts.append(len(set(images)) / len(images))
+        distinct[strategy] = float(np.mean(counts))
+    lines = [
+        f"### digits with {COPIES} near copies of every pool image "
+        f"(pool {meta[0]['n_pool']})",
+        "",
+        f"{', '.join(meta[0]['strategies'])} on seeds 0-{meta[0]['seeds'] - 1}: "
+        + cpu_line(meta[0])
+        + ".",
+        "",
+        markdown_table(summarize(rounds), diagnostics_table(picks, 5)),
+        "",
+        "| strategy | distinct images among the 200 queries (mean share) |",
+        "| --- | --- |",
+        *(f"| {k} | {v:.1%} |" for k, v in distinct.items()),
+    ]
+    return "\n".join(lines)
+
+
 def read_json(path: pathlib.Path) -> dict | None:
     """Return the saved JSON at ``path``, or None when that part has not run."""
     return json.loads(path.read_text()) if path.exists() else None
@@ -352,6 +413,7 @@ def report(args) -> str:
     sections = [
         dataset_section(out, "mnist", "MNIST"),
         dataset_section(out, "digits", "digits"),
+        copies_section(out),
         overlap_section(out),
         timing_section(out),
         anatomy_section(out),
@@ -405,6 +467,13 @@ def main() -> None:
             run_part(
                 f"{name}_heldout", dataset, list(HELDOUT), held_seeds, args, held_first
             )
+        run_part(
+            "digits_copies",
+            with_copies(datasets["digits"]),
+            list(COPIES_STRATEGIES),
+            10,
+            args,
+        )
         if not (out / "overlap.json").exists():
             overlap = {name: batch_overlap(d) for name, d in datasets.items()}
             (out / "overlap.json").write_text(json.dumps(overlap))
