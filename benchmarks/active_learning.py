@@ -14,6 +14,8 @@ Parts, each saved to ``OUT/NAME`` and kept when ``OUT/NAME/run.json`` exists:
 - ``digits_copies``: digits with every pool image present 3 times (plus
   Gaussian pixel noise of std 0.01), where margin's batch is redundant by
   construction, with random, margin and the two hybrids on seeds 0-9;
+- ``mnist_batch20``, ``digits_batch20``: the same label budget in 10 rounds of
+  20, where a batch has more room for redundancy (5 and 10 seeds);
 - ``query_round.json``: one query round over the 8,000-point MNIST pool;
 - ``overlap.json``: how many of margin's picks each hybrid keeps, at 100 labels;
 - ``anatomy.json``: what pool-trace leverage ranks high.
@@ -77,6 +79,16 @@ TIMED = ("ridge_leverage", "margin_leverage", "margin_dopt", "margin", "kcenter"
 COPIES_STRATEGIES = ("random", "margin", "margin_leverage", "margin_dopt")
 COPIES = 3
 
+#: Larger batches, same budget: 100 initial + 10 rounds x 20 = 300 labels.
+BATCH_STRATEGIES = (
+    "random",
+    "margin",
+    "kcenter",
+    "margin_leverage",
+    "margin_dopt:shortlist=40",
+)
+BATCH_PROTOCOL = {"rounds": 10, "batch_size": 20}
+
 #: Seeds per dataset: (default strategies, variants, held-out first seed, count).
 SEEDS = {"mnist": (5, 5, 5, 5), "digits": (10, 5, 10, 10)}
 
@@ -114,15 +126,23 @@ def with_copies(dataset, copies: int = COPIES, noise: float = 0.01):
 
 
 def run_part(
-    name: str, dataset, strategies, seeds: int, args, first_seed: int = 0
+    name: str, dataset, strategies, seeds: int, args, first_seed: int = 0, **protocol
 ) -> None:
-    """Run one part into ``OUT/name``, or keep it when its run.json exists."""
+    """Run one part into ``OUT/name``, or keep it when its run.json exists.
+
+    ``protocol`` overrides the default rounds, batch size or initial labels.
+    """
     target = pathlib.Path(args.out) / name
     if (target / "run.json").exists():
         print(f"{name}: kept the saved part {target}", file=sys.stderr)
         return
     result = run_experiment(
-        dataset, strategies, jobs=args.jobs, seeds=seeds, first_seed=first_seed
+        dataset,
+        strategies,
+        jobs=args.jobs,
+        seeds=seeds,
+        first_seed=first_seed,
+        **protocol,
     )
     write_outputs(result, target)
     print(f"{name}: {result.metadata['wall_seconds']:.0f} s", file=sys.stderr)
@@ -336,6 +356,27 @@ def copies_section(out: pathlib.Path) -> str:
     return "\n".join(lines)
 
 
+def batch_section(out: pathlib.Path) -> str:
+    """Tables of the 10 x 20 protocol on both datasets."""
+    lines = []
+    for name in ("mnist", "digits"):
+        rounds, picks, meta = load_parts(out, [f"{name}_batch20"])
+        if not rounds:
+            continue
+        lines += [
+            f"### {meta[0]['dataset']}: {meta[0]['initial']} initial + "
+            f"{meta[0]['rounds']} rounds x {meta[0]['batch_size']}",
+            "",
+            f"Seeds 0-{meta[0]['seeds'] - 1}: " + cpu_line(meta[0]) + ".",
+            "",
+            markdown_table(
+                summarize(rounds), diagnostics_table(picks, meta[0]["batch_size"])
+            ),
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def read_json(path: pathlib.Path) -> dict | None:
     """Return the saved JSON at ``path``, or None when that part has not run."""
     return json.loads(path.read_text()) if path.exists() else None
@@ -414,6 +455,7 @@ def report(args) -> str:
         dataset_section(out, "mnist", "MNIST"),
         dataset_section(out, "digits", "digits"),
         copies_section(out),
+        batch_section(out),
         overlap_section(out),
         timing_section(out),
         anatomy_section(out),
@@ -466,6 +508,15 @@ def main() -> None:
             run_part(f"{name}_variants", dataset, list(VARIANTS), variant_seeds, args)
             run_part(
                 f"{name}_heldout", dataset, list(HELDOUT), held_seeds, args, held_first
+            )
+        for name, dataset in datasets.items():
+            run_part(
+                f"{name}_batch20",
+                dataset,
+                list(BATCH_STRATEGIES),
+                SEEDS[name][0],
+                args,
+                **BATCH_PROTOCOL,
             )
         run_part(
             "digits_copies",

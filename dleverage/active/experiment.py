@@ -193,9 +193,7 @@ def run_experiment(
     timing = {
         spec: {
             "fit_seconds": sum(results[(spec, s)].fit_seconds for s in seed_list),
-            "query_seconds": sum(
-                results[(spec, s)].query_seconds for s in seed_list
-            ),
+            "query_seconds": sum(results[(spec, s)].query_seconds for s in seed_list),
         }
         for spec in strategies
     }

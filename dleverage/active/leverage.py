@@ -47,6 +47,9 @@ logger = logging.getLogger(__name__)
 #: Added to the margin in :class:`MarginLeverage`, so a zero margin is discounted.
 MARGIN_OFFSET = 1e-3
 
+#: Margin candidates per pick of :class:`MarginLeverage` when no shortlist is given.
+SHORTLIST_PER_PICK = 4
+
 #: Smallest lambda used, so an all-zero embedding (dead ReLU units) still factors.
 MIN_RIDGE = 1e-12
 
@@ -212,7 +215,7 @@ class MarginLeverage(_LeverageBase):
     then adds it to A_B by a rank-one update (:meth:`dleverage.Factor.add_rows`).
     The ratio h_B / h_L in (0, 1] is the share of the candidate's leverage that
     the batch has not yet explained, so a candidate close to an earlier pick
-    counts as less uncertain than its margin says. The first pick is always
+    ranks as less uncertain than its margin alone. The first pick is always
     margin's first; with ``gamma=0`` the batch is margin's batch. The strategy
     departs from margin only where margin's batch is redundant in the embedding.
     ``MARGIN_OFFSET`` (0.001) lets a zero margin be discounted too; a candidate
@@ -220,8 +223,9 @@ class MarginLeverage(_LeverageBase):
 
     Parameters
     ----------
-    shortlist : int, default=20
-        Candidates by margin; at least ``batch_size`` are used.
+    shortlist : int, optional
+        Candidates by margin, at least ``batch_size``. By default
+        ``SHORTLIST_PER_PICK * batch_size``, 20 for a batch of 5.
     gamma : float, default=1.0
         Strength of the discount, >= 0.
     space : str, default="embedding"
@@ -237,7 +241,7 @@ class MarginLeverage(_LeverageBase):
     def __init__(
         self,
         *,
-        shortlist: int = 20,
+        shortlist: int | None = None,
         gamma: float = 1.0,
         space: str = "embedding",
         ridge_reference: str = "labeled",
@@ -247,11 +251,11 @@ class MarginLeverage(_LeverageBase):
         super().__init__(
             space=space, ridge_reference=ridge_reference, ridge_scale=ridge_scale
         )
-        if int(shortlist) < 1:
+        if shortlist is not None and int(shortlist) < 1:
             raise InvalidInputError(f"Invalid shortlist {shortlist!r}: expected >= 1.")
         if not float(gamma) >= 0:
             raise InvalidInputError(f"Invalid gamma {gamma!r}: expected >= 0.")
-        self.shortlist = int(shortlist)
+        self.shortlist = None if shortlist is None else int(shortlist)
         self.gamma = float(gamma)
         self.name = name
 
@@ -259,7 +263,8 @@ class MarginLeverage(_LeverageBase):
         """Return ``batch_size`` points of the margin shortlist, in pick order."""
         unlabeled = state.unlabeled
         margin = margins(state.probabilities[unlabeled])
-        size = min(max(self.shortlist, batch_size), unlabeled.size)
+        shortlist = self.shortlist or SHORTLIST_PER_PICK * batch_size
+        size = min(max(shortlist, batch_size), unlabeled.size)
         order = np.argsort(margin, kind="stable")[:size]
         candidates, margin = unlabeled[order], margin[order]
         rows = features(state, self.space)

@@ -22,8 +22,8 @@ leverage_class_whitened     greedy D-optimal on per-class whitened embeddings
 leverage_pca                greedy D-optimal on a fixed PCA-50 of the pool pixels
 leverage_autoencoder        greedy D-optimal on a fixed autoencoder code of the pool
 margin_dopt                 margin top 10, then a greedy D-optimal batch of them
-margin_leverage             margin top 20, each margin discounted by the share of
-                            its leverage the batch so far has explained
+margin_leverage             margin top 4 per pick, each margin discounted by the
+                            share of its leverage the batch so far has explained
 margin_random_top50         control: 5 at random from margin's top 50
 ==========================  ===========================================================
 """

@@ -180,3 +180,13 @@ def test_margin_leverage_starts_with_the_smallest_margin(digits_state):
 def test_margin_leverage_rejects_bad_options(spec, message):
     with pytest.raises(InvalidInputError, match=message):
         make_strategy(spec)
+
+
+def test_margin_leverage_shortlist_grows_with_the_batch(digits_state):
+    # Without a shortlist the candidates are margin's 4 * batch_size best.
+    unlabeled = digits_state.unlabeled
+    probabilities = np.sort(digits_state.probabilities[unlabeled], axis=1)
+    order = np.argsort(probabilities[:, -1] - probabilities[:, -2], kind="stable")
+    picks = make_strategy("margin_leverage:gamma=50").select(digits_state, 7)
+    assert set(picks) <= set(unlabeled[order[:28]])
+    assert not set(picks) <= set(unlabeled[order[:7]])
