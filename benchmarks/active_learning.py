@@ -468,6 +468,7 @@ def report(args) -> str:
             f"{loads['end']:.1f} at the end"
         )
     return (
+        "## Active learning: default protocol, variants and held-out seeds\n\n"
         "Command: `python benchmarks/active_learning.py --mnist-dir "
         f"../shared/data/mnist --out {args.out} --jobs 2`"
         + (

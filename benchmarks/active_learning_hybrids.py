@@ -246,6 +246,7 @@ def main() -> None:
                 print(f"{dataset} {spec}: {wall:.0f} s", file=sys.stderr)
 
     text = (
+        "## Active learning: the search over margin hybrids\n\n"
         "Command: `python benchmarks/active_learning_hybrids.py --mnist-dir "
         f"../shared/data/mnist --out {args.out} --jobs 2`"
         + ("; rebuilt from the saved parts" if args.report_only else "")
