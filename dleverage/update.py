@@ -29,6 +29,7 @@ from dleverage._compute import compute
 from dleverage.errors import DatasetStoreError, DleverageError
 from dleverage.factor.factor import Factor
 from dleverage.factor.update import stack_r, updated_factor
+from dleverage.io.atomic import remove_when_quiet
 from dleverage.io.dataset import (
     BatchRecord,
     Manifest,
@@ -262,8 +263,11 @@ def update_dataset(
             )
         except DleverageError:
             # Invalid input found while rescoring: drop the uncommitted batch and
-            # generation now instead of at the next update.
-            remove_unreferenced(root, manifest)
+            # generation now instead of at the next update. Tasks still running
+            # when Dask raised may write a chunk after the first removal, so each
+            # folder is removed until it stays gone.
+            for path in remove_unreferenced(root, manifest):
+                remove_when_quiet(path)
             raise
 
 

@@ -119,8 +119,12 @@ def load_dataset(
     ------
     InvalidInputError
         For an unknown dataset, ``"mnist"`` without a folder, missing IDX files,
-        or sizes that do not fit the data.
+        or sizes that do not fit the data, or a negative ``split_seed``.
     """
+    if not 0 <= int(split_seed) < 2**32:
+        raise InvalidInputError(
+            f"Invalid split seed {split_seed!r}: expected an integer in [0, 2**32)."
+        )
     if mnist_dir is not None:
         images, labels = load_mnist(mnist_dir, split="test")
         features = images.astype(np.float64) / 255.0

@@ -162,8 +162,15 @@ def run_experiment(
         For an unknown strategy, a protocol that does not fit the pool,
         ``seeds``/``jobs`` < 1 or ``first_seed`` < 0.
     """
-    if seeds < 1 or jobs < 1:
-        raise InvalidInputError(f"Invalid seeds={seeds} or jobs={jobs}: expected >= 1.")
+    if seeds < 1:
+        raise InvalidInputError(f"Invalid seeds={seeds}: expected >= 1.")
+    if jobs < 1:
+        raise InvalidInputError(f"Invalid jobs={jobs}: expected >= 1.")
+    if isinstance(strategies, str) or not all(isinstance(s, str) for s in strategies):
+        raise InvalidInputError(
+            f"Invalid strategies {strategies!r}: expected a list of registry names "
+            "such as ['margin', 'margin_leverage:gamma=2']."
+        )
     if first_seed < 0:
         raise InvalidInputError(f"Invalid first_seed={first_seed}: expected >= 0.")
     seed_list = list(range(first_seed, first_seed + seeds))
@@ -236,23 +243,86 @@ def _write_csv(path: str, rows: list[dict], columns: Sequence[str]) -> None:
         writer.writerows(rows)
 
 
+#: The files of a results folder, by key.
+OUTPUT_FILES = {
+    "rounds": "rounds.csv",
+    "picks": "picks.csv",
+    "summary_csv": "summary.csv",
+    "summary_md": "summary.md",
+    "plot": "learning_curves.png",
+    "metadata": "run.json",
+}
+
+
+def check_results_dir(out_dir: str | os.PathLike[str]) -> str:
+    """Check that ``out_dir`` can take the results; return it as a string.
+
+    Run before the experiment, so a bad folder fails in a second, not after the
+    trials. The folder may exist (its result files are replaced) or not (it is
+    created, with missing parents).
+
+    Raises
+    ------
+    InvalidInputError
+        If ``out_dir`` is empty, is an existing file, holds a folder where a
+        result file goes, or lies under a folder this process cannot write.
+    """
+    out_dir = os.fspath(out_dir)
+    if not out_dir:
+        raise InvalidInputError(
+            "The results folder is empty (''). Pass a folder path, for example "
+            "--out results/."
+        )
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise InvalidInputError(
+            f"The results folder {out_dir!r} is an existing file. Pass a folder path."
+        )
+    for name in OUTPUT_FILES.values():
+        if os.path.isdir(os.path.join(out_dir, name)):
+            raise InvalidInputError(
+                f"{os.path.join(out_dir, name)!r} is a folder, where the result file "
+                f"{name} goes. Remove it or pass another --out."
+            )
+    existing = os.path.abspath(out_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing) or not os.access(existing, os.W_OK | os.X_OK):
+        raise InvalidInputError(
+            f"Cannot write the results folder {out_dir!r}: {existing!r} is not a "
+            "folder this process may write. Pass another --out."
+        )
+    return out_dir
+
+
 def write_outputs(result: ExperimentResult, out_dir: str | os.PathLike[str]) -> dict:
     """Write the CSVs, summary, plot and metadata to ``out_dir``; return their paths.
 
-    Each file is written under a temporary name and renamed into place, so an
-    interrupted run leaves no partial file with a final name.
+    Every file is first written under a temporary name; only when all of them
+    are written are they renamed into place. A failure before that removes the
+    temporary files and leaves earlier results in ``out_dir`` as they were.
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`check_results_dir`.
     """
-    out_dir = os.fspath(out_dir)
+    out_dir = check_results_dir(out_dir)
     os.makedirs(out_dir, exist_ok=True)
-    paths = {
-        "rounds": os.path.join(out_dir, "rounds.csv"),
-        "picks": os.path.join(out_dir, "picks.csv"),
-        "summary_csv": os.path.join(out_dir, "summary.csv"),
-        "summary_md": os.path.join(out_dir, "summary.md"),
-        "plot": os.path.join(out_dir, "learning_curves.png"),
-        "metadata": os.path.join(out_dir, "run.json"),
-    }
+    paths = {key: os.path.join(out_dir, name) for key, name in OUTPUT_FILES.items()}
     partial = {key: path + ".partial" for key, path in paths.items()}
+    try:
+        _write_partials(result, partial)
+    except BaseException:
+        for path in partial.values():
+            if os.path.exists(path):
+                os.remove(path)
+        raise
+    for key, path in paths.items():
+        os.replace(partial[key], path)
+    return paths
+
+
+def _write_partials(result: ExperimentResult, partial: dict[str, str]) -> None:
     _write_csv(partial["rounds"], result.rounds, ROUND_COLUMNS)
     _write_csv(partial["picks"], result.picks, PICK_COLUMNS)
     summary_columns = sorted({k for row in result.summary for k in row}, key=str)
@@ -273,6 +343,3 @@ def write_outputs(result: ExperimentResult, out_dir: str | os.PathLike[str]) -> 
     plot_curves(result.rounds, partial["plot"], title=title)
     with open(partial["metadata"], "w") as handle:
         json.dump({**meta, "diagnostics": result.diagnostics}, handle, indent=2)
-    for key, path in paths.items():
-        os.replace(partial[key], path)
-    return paths

@@ -234,8 +234,8 @@ class MarginLeverage(_LeverageBase):
     ridge_scale : float, default=1e-3
         lambda = 0.001 * trace(E_L^T E_L) / d by default. A small lambda relative
         to the labeled set lets h_B / h_L fall well below 1 for a near copy of an
-        earlier pick; with the published pool-trace lambda h is so small that
-        the ratio stays near 1 and the batch is almost always margin's.
+        earlier pick. With the published pool-trace lambda h is so small that the
+        ratio stays near 1, and the batch is almost always margin's.
     """
 
     def __init__(
@@ -253,8 +253,10 @@ class MarginLeverage(_LeverageBase):
         )
         if shortlist is not None and int(shortlist) < 1:
             raise InvalidInputError(f"Invalid shortlist {shortlist!r}: expected >= 1.")
-        if not float(gamma) >= 0:
-            raise InvalidInputError(f"Invalid gamma {gamma!r}: expected >= 0.")
+        if not 0 <= float(gamma) < np.inf:
+            raise InvalidInputError(
+                f"Invalid gamma {gamma!r}: expected a finite number >= 0."
+            )
         self.shortlist = None if shortlist is None else int(shortlist)
         self.gamma = float(gamma)
         self.name = name
@@ -267,23 +269,28 @@ class MarginLeverage(_LeverageBase):
         size = min(max(shortlist, batch_size), unlabeled.size)
         order = np.argsort(margin, kind="stable")[:size]
         candidates, margin = unlabeled[order], margin[order]
+
         rows = features(state, self.space)
         candidate_rows = rows[candidates]
         labeled_rows = rows[state.labeled]
         factor = rows_factor(labeled_rows, self._ridge(rows, labeled_rows))
         labeled_leverage = factor.score(candidate_rows)
+
         available = np.ones(size, dtype=bool)
         picks = np.empty(batch_size, dtype=np.int64)
-        discount = np.ones(size)
+        # The score is compared in logs, so a large gamma cannot overflow.
+        log_margin = np.log(margin + MARGIN_OFFSET)
+        log_discount = np.zeros(size)
         for step in range(batch_size):
             if step > 0:
                 leverage = factor.score(candidate_rows)
                 novel = leverage > 0
-                discount[novel] = (labeled_leverage[novel] / leverage[novel]) ** (
-                    self.gamma
+                log_discount[novel] = self.gamma * np.log(
+                    labeled_leverage[novel] / leverage[novel]
                 )
-            score = np.where(available, (margin + MARGIN_OFFSET) * discount, np.inf)
-            best = int(np.argmin(score))
+            score = log_margin + log_discount
+            choices = np.flatnonzero(available)
+            best = int(choices[np.argmin(score[choices])])
             picks[step] = best
             available[best] = False
             factor = factor.add_rows(candidate_rows[best : best + 1])

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 
 from dleverage.active.data import DEFAULT_SPLIT_SEED, load_dataset
-from dleverage.active.experiment import run_experiment, write_outputs
+from dleverage.active.experiment import (
+    check_results_dir,
+    run_experiment,
+    write_outputs,
+)
 from dleverage.active.strategies import DEFAULT_STRATEGIES, STRATEGIES
 from dleverage.cli._common import emit
 
@@ -18,7 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "active-learning",
         help="compare active-learning query strategies with an MLP",
         description="Run pool-based active learning with a 784-256-64-10 ReLU MLP "
-        "(retrained from scratch each round) for each strategy and seed, and write "
+        "(64-256-64-10 on digits), retrained from scratch each round, for each "
+        "strategy and seed, and write "
         "rounds.csv, picks.csv, summary.csv, summary.md, learning_curves.png and "
         "run.json to the output folder. Strategies: " + ", ".join(STRATEGIES) + ".",
     )
@@ -43,16 +48,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="strategy names, each optionally NAME:KEY=VALUE,... "
         f"(default: {' '.join(DEFAULT_STRATEGIES)})",
     )
-    parser.add_argument("--seeds", type=int, default=5, help="trials per strategy")
+    parser.add_argument(
+        "--seeds", type=int, default=5, help="trials per strategy (default 5)"
+    )
     parser.add_argument(
         "--first-seed", type=int, default=0, help="first trial seed (default 0)"
     )
-    parser.add_argument("--rounds", type=int, default=40, help="query rounds")
     parser.add_argument(
-        "--batch-size", type=int, default=5, help="points queried per round"
+        "--rounds", type=int, default=40, help="query rounds (default 40)"
     )
     parser.add_argument(
-        "--initial", type=int, default=100, help="stratified random initial labels"
+        "--batch-size", type=int, default=5, help="points queried per round (default 5)"
+    )
+    parser.add_argument(
+        "--initial",
+        type=int,
+        default=100,
+        help="stratified random initial labels (default 100)",
     )
     parser.add_argument(
         "--split-seed",
@@ -63,13 +75,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)"
     )
-    parser.add_argument("--out", required=True, metavar="RESULTS_DIR")
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="RESULTS_DIR",
+        help="folder for the CSVs, summary, plot and run.json (created if missing)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``dleverage active-learning``."""
+    check_results_dir(args.out)
     dataset = load_dataset(
         mnist_dir=args.mnist_dir, dataset=args.dataset, split_seed=args.split_seed
     )

@@ -129,3 +129,42 @@ def test_negative_first_seed_exits_2(tmp_path, capsys):
     assert code == 2
     assert "Invalid first_seed=-1: expected >= 0." in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def run_digits(out, *extra):
+    """Run a one-round digits experiment; return the exit code."""
+    return main(
+        ["active-learning", "--dataset", "digits", "--rounds", "1", "--seeds", "1"]
+        + ["--strategies", "random", "--out", str(out), *extra]
+    )
+
+
+def test_results_path_that_is_a_file_exits_2_before_the_trials(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    assert run_digits(target) == 2
+    err = capsys.readouterr().err
+    assert "is an existing file. Pass a folder path." in err
+    assert "Traceback" not in err
+    assert target.read_text() == "keep me"
+
+
+def test_empty_results_path_exits_2(tmp_path, capsys):
+    assert run_digits("") == 2
+    assert "The results folder is empty ('')" in capsys.readouterr().err
+
+
+def test_folder_in_place_of_a_result_file_exits_2_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "results"
+    (out / "summary.md").mkdir(parents=True)
+    assert run_digits(out) == 2
+    assert "is a folder, where the result file summary.md goes" in (
+        capsys.readouterr().err
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["summary.md"]
+
+
+def test_negative_split_seed_exits_2(tmp_path, capsys):
+    assert run_digits(tmp_path / "r", "--split-seed", "-1") == 2
+    assert "Invalid split seed -1" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

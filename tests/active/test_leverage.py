@@ -175,6 +175,7 @@ def test_margin_leverage_starts_with_the_smallest_margin(digits_state):
     [
         ("margin_leverage:gamma=-1", "Invalid gamma -1.0"),
         ("margin_leverage:shortlist=0", "Invalid shortlist 0"),
+        ("margin_leverage:gamma=inf", "Invalid gamma inf: expected a finite"),
     ],
 )
 def test_margin_leverage_rejects_bad_options(spec, message):
@@ -190,3 +191,10 @@ def test_margin_leverage_shortlist_grows_with_the_batch(digits_state):
     picks = make_strategy("margin_leverage:gamma=50").select(digits_state, 7)
     assert set(picks) <= set(unlabeled[order[:28]])
     assert not set(picks) <= set(unlabeled[order[:7]])
+
+
+def test_margin_leverage_with_huge_gamma_returns_a_valid_batch(digits_state):
+    # A discount of (h_L / h_B)^1e308 overflows as a product; in logs it does not.
+    picks = make_strategy("margin_leverage:gamma=1e308").select(digits_state, 5)
+    assert np.unique(picks).size == 5
+    assert not np.isin(picks, digits_state.labeled).any()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dleverage.active.base import check_selection
+from dleverage.active.experiment import run_experiment
 from dleverage.active.strategies import STRATEGIES, make_strategy
 from dleverage.errors import InvalidInputError
 
@@ -98,3 +99,9 @@ def test_missing_representation_is_named(digits_state):
     digits_state.representations.pop("pca")
     with pytest.raises(InvalidInputError, match="Representation 'pca' is missing"):
         make_strategy("leverage_pca").select(digits_state, 2)
+
+
+def test_run_experiment_rejects_a_string_of_strategies(digits):
+    # A bare string would otherwise be read letter by letter ('m', 'a', ...).
+    with pytest.raises(InvalidInputError, match="expected a list of registry names"):
+        run_experiment(digits, "margin", seeds=1, rounds=1, initial=20, progress=False)
