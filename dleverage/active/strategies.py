@@ -147,7 +147,12 @@ def make_strategy(spec: str) -> Strategy:
         For an unknown name, a malformed option, or an option the strategy does
         not take.
     """
-    base, _, text = spec.partition(":")
+    base, colon, text = spec.partition(":")
+    if colon and not text.strip(", "):
+        raise InvalidInputError(
+            f"Invalid strategy {spec!r}: no options after the colon. Write "
+            f"{base!r} alone, or {base + ':KEY=VALUE'!r}."
+        )
     if base not in STRATEGIES:
         raise InvalidInputError(
             f"Unknown strategy {base!r}. Expected one of: {', '.join(STRATEGIES)}."

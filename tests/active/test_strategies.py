@@ -75,6 +75,7 @@ def test_only_egl_uses_gradients(digits_state):
         ("ridge_leverage:space=pixels", "Invalid space 'pixels'. Expected one of"),
         ("ridge_leverage:reference=test", "Invalid reference 'test'. Expected"),
         ("ridge_leverage:ridge_scale=0", r"Invalid ridge_scale 0.0: expected > 0"),
+        ("margin_leverage:", "no options after the colon"),
     ],
 )
 def test_make_strategy_rejects(spec, message):
