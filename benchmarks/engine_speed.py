@@ -282,10 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Command: `{command}`",
         "",
-        f"Machine: {machine_line()}. The cores were shared with other test runs "
-        "during the measurement, so the tasks were interleaved (order rotated every "
-        f"round) to share the noise. 1-minute load average {load_before:.1f} at the "
-        f"start and {load_after:.1f} at the end.",
+        f"Machine: {machine_line()}. The tasks are interleaved (order rotated "
+        "every round) so that any load from other processes falls on all of them. "
+        f"1-minute load average {load_before:.1f} at the start and "
+        f"{load_after:.1f} at the end (the benchmark's own 2 workers count).",
         "",
         f"Input: {args.rows:,} x {N_FEATURES} float64 standard normal, Zarr v3, "
         f"row chunks of {CHUNK_ROWS:,} rows ({CHUNK_ROWS * N_FEATURES * 8 / 2**20:.1f}"
