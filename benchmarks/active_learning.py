@@ -484,8 +484,9 @@ def report(args) -> str:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def benchmark_parser(description: str) -> argparse.ArgumentParser:
+    """Build the command-line parser shared by the active-learning benchmarks."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--mnist-dir", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--jobs", type=int, default=2)
@@ -494,7 +495,11 @@ def main() -> None:
         "--notes", help="Markdown file put before the tables (the findings)"
     )
     parser.add_argument("--no-write", dest="write", action="store_false")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = benchmark_parser(__doc__.splitlines()[0]).parse_args()
     out = pathlib.Path(args.out)
     if not args.report_only:
         out.mkdir(parents=True, exist_ok=True)

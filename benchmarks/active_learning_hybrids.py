@@ -16,8 +16,8 @@ defined here so their numbers can be reproduced:
 
 The shipped families are ``margin_dopt`` and ``margin_leverage``
 (:mod:`dleverage.active.leverage`). Each spec runs as its own part in
-``OUT/DATASET/SPEC`` and is kept when its ``run.json`` exists; the report pairs
-every part with the margin part of the same dataset by seed::
+``OUT/DATASET/SPEC``, and a part whose ``run.json`` exists is kept. The report
+pairs every part with the margin part of the same dataset by seed::
 
     python benchmarks/active_learning_hybrids.py --mnist-dir ../shared/data/mnist \
         --out /tmp/al-hybrids --jobs 2
@@ -25,7 +25,6 @@ every part with the margin part of the same dataset by seed::
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 import sys
@@ -35,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
 from _results import machine_line, write_section  # noqa: E402
-from active_learning import read_rows  # noqa: E402
+from active_learning import benchmark_parser, read_rows  # noqa: E402
 
 from dleverage.active import strategies as registry  # noqa: E402
 from dleverage.active.base import QueryState  # noqa: E402
@@ -216,14 +215,7 @@ def section(out: pathlib.Path) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist-dir", required=True)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--report-only", action="store_true")
-    parser.add_argument("--notes", help="Markdown file put before the tables")
-    parser.add_argument("--no-write", dest="write", action="store_false")
-    args = parser.parse_args()
+    args = benchmark_parser(__doc__.splitlines()[0]).parse_args()
 
     out = pathlib.Path(args.out)
     register()

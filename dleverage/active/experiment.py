@@ -264,7 +264,7 @@ def check_results_dir(out_dir: str | os.PathLike[str]) -> str:
     Raises
     ------
     InvalidInputError
-        If ``out_dir`` is empty, is an existing file, holds a folder where a
+        If ``out_dir`` is empty, is an existing file, contains a folder where a
         result file goes, or lies under a folder this process cannot write.
     """
     out_dir = os.fspath(out_dir)

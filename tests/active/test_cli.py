@@ -98,7 +98,7 @@ def test_unknown_strategy_exits_2(tmp_path, capsys):
     assert "Unknown strategy 'bald'" in capsys.readouterr().err
 
 
-def test_first_seed_runs_the_same_trial_as_that_seed(tmp_path):
+def test_first_seed_repeats_that_trial(tmp_path):
     # Seed 1 alone, from --first-seed 1, repeats seed 1 of a run from seed 0, so
     # held-out seeds pair with earlier runs.
     protocol = ["--rounds", "1", "--batch-size", "3", "--initial", "20"]
@@ -139,7 +139,7 @@ def run_digits(out, *extra):
     )
 
 
-def test_results_path_that_is_a_file_exits_2_before_the_trials(tmp_path, capsys):
+def test_out_file_exits_2_early(tmp_path, capsys):
     target = tmp_path / "taken"
     target.write_text("keep me")
     assert run_digits(target) == 2
@@ -154,7 +154,7 @@ def test_empty_results_path_exits_2(tmp_path, capsys):
     assert "The results folder is empty ('')" in capsys.readouterr().err
 
 
-def test_folder_in_place_of_a_result_file_exits_2_and_writes_nothing(tmp_path, capsys):
+def test_out_with_result_named_folder(tmp_path, capsys):
     out = tmp_path / "results"
     (out / "summary.md").mkdir(parents=True)
     assert run_digits(out) == 2

@@ -140,7 +140,7 @@ def redundant_pool_state(rng) -> tuple[QueryState, int, int, int]:
     return state, far_index, copy_index, other_index
 
 
-def test_margin_leverage_discounts_a_copy_of_its_first_pick(rng):
+def test_margin_leverage_discounts_copy(rng):
     state, far_index, copy_index, other_index = redundant_pool_state(rng)
     margin_picks = make_strategy("margin").select(state, 2)
     assert set(margin_picks) == {far_index, copy_index}
@@ -193,7 +193,7 @@ def test_margin_leverage_shortlist_grows_with_the_batch(digits_state):
     assert not set(picks) <= set(unlabeled[order[:7]])
 
 
-def test_margin_leverage_with_huge_gamma_returns_a_valid_batch(digits_state):
+def test_margin_leverage_huge_gamma(digits_state):
     # A discount of (h_L / h_B)^1e308 overflows as a product; in logs it does not.
     picks = make_strategy("margin_leverage:gamma=1e308").select(digits_state, 5)
     assert np.unique(picks).size == 5
